@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -137,25 +138,39 @@ std::optional<layer_change> gcode_analyzer::impl::comment(std::string_view text)
 
 namespace {
 
+// One table lookup per character on the hottest loop of the analysis.
+enum : std::uint8_t { char_skip = 26, char_stop = 27, char_paren = 28 };
+constexpr std::array<std::uint8_t, 256> make_char_classes() {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& c : t) c = char_skip;
+    for (int i = 0; i < 26; ++i) {
+        t[static_cast<std::size_t>('A' + i)] = static_cast<std::uint8_t>(i);
+        t[static_cast<std::size_t>('a' + i)] = static_cast<std::uint8_t>(i);
+    }
+    t[';'] = char_stop;  // comment
+    t['*'] = char_stop;  // the checksum of an N-numbered line
+    t['('] = char_paren;  // RepRap-style inline comment
+    return t;
+}
+constexpr auto char_classes = make_char_classes();
+
 void parse_words(const char* p, const char* end, gcode_words& w) {
     while (p < end) {
-        char c = *p;
-        if (c == ';' || c == '*') return;  // comment, or the checksum of an N-numbered line
-        if (c == '(') {                    // RepRap-style inline comment
+        std::uint8_t k = char_classes[static_cast<unsigned char>(*p++)];
+        if (k < 26) {
+            std::uint32_t bit = 1u << k;
+            w.present |= bit;
+            double v;
+            if (gcode_text::parse_decimal(p, end, v)) {
+                w.valued |= bit;
+                w.value[k] = v;
+            }
+        } else if (k == char_stop) {
+            return;
+        } else if (k == char_paren) {
             const void* close = std::memchr(p, ')', static_cast<std::size_t>(end - p));
             if (close == nullptr) return;
             p = static_cast<const char*>(close) + 1;
-            continue;
-        }
-        char letter = upper(c);
-        ++p;
-        if (letter < 'A' || letter > 'Z') continue;
-        std::uint32_t bit = gcode_words::bit(letter);
-        w.present |= bit;
-        double v;
-        if (gcode_text::parse_decimal(p, end, v)) {
-            w.valued |= bit;
-            w.value[static_cast<std::size_t>(letter - 'A')] = v;
         }
     }
 }

@@ -70,8 +70,17 @@ gcode_motion::move_result gcode_motion::move(const gcode_words& w, bool is_arc, 
     pos_ = to;
     if (any_axis) {
         for (std::size_t a = 0; a < 3; ++a) {
-            include(static_cast<int>(a), from[a], extruding);
-            include(static_cast<int>(a), to[a], extruding);
+            if (!known_[a]) continue;
+            double f = from[a] + offset_[a], t = to[a] + offset_[a];
+            double lo = std::min(f, t), hi = std::max(f, t);
+            axis_range& m = range(move_box_, static_cast<int>(a));
+            m.min = std::min(m.min, lo);
+            m.max = std::max(m.max, hi);
+            if (extruding) {
+                axis_range& e = range(extrusion_box_, static_cast<int>(a));
+                e.min = std::min(e.min, lo);
+                e.max = std::max(e.max, hi);
+            }
         }
         if (is_arc && plane_ == 17) include_arc(from, to, w, clockwise, extruding);
     }
