@@ -1,10 +1,11 @@
-// What people type into the second-factor form: TOTP codes and base32 secrets typed in
-// by hand. Checks the invariants of each normal form.
+// What people type into the second-factor form: TOTP codes, recovery codes, and base32
+// secrets typed in by hand. Checks the invariants of each normal form.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "printgate/auth/base32.hpp"
+#include "printgate/auth/recovery_codes.hpp"
 #include "printgate/auth/totp.hpp"
 #include "printgate/auth/utf8.hpp"
 
@@ -26,6 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         static const std::uint8_t secret[20] = {1, 2, 3};
         totp t;
         (void)t.verify(secret, text, wall_clock::time_point{std::chrono::seconds(1'700'000'000)}, 56'666'666);
+    }
+
+    auto recovery = recovery_codes::normalize(text);
+    if (recovery) {
+        if (recovery->size() != recovery_codes::code_chars) std::abort();
+        if (recovery_codes::normalize(recovery.value()).value() != recovery.value()) std::abort();
     }
 
     auto decoded = base32_decode(text);

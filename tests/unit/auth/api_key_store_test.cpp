@@ -1,0 +1,105 @@
+#include "printgate/auth/api_key_store.hpp"
+
+#include <gtest/gtest.h>
+
+
+#include "auth_test_support.hpp"
+
+namespace printgate::auth {
+namespace {
+
+using namespace std::chrono_literals;
+using test::db_fixture;
+
+class auth_api_keys : public db_fixture {};
+
+TEST_F(auth_api_keys, created_once_stored_hashed) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto k = keys.create(jane, "printer1", {api_scope::read, api_scope::upload}, "PrusaSlicer");
+    ASSERT_TRUE(k.ok()) << k.message();
+    EXPECT_EQ(k->key.substr(0, 4), "pgk_");
+    EXPECT_TRUE(test::all_of_set(k->key.substr(4, 8), test::base32_lower)) << k->key;
+    EXPECT_EQ(k->key[12], '.');
+    EXPECT_TRUE(test::all_of_set(k->key.substr(13), test::base64url_chars)) << k->key;
+    EXPECT_EQ(k->key.size(), api_key_store::key_length);
+    EXPECT_EQ(k->info.prefix, k->key.substr(4, 8));
+    EXPECT_FALSE(test::db_files_contain(db_path(), k->key.substr(13)));  // the secret part
+    EXPECT_TRUE(test::db_files_contain(db_path(), k->info.prefix));      // the public id is there
+    auto list = keys.list(jane).value();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].scopes.to_string(), "read,upload");
+    EXPECT_EQ(list[0].label, "PrusaSlicer");
+}
+
+TEST_F(auth_api_keys, scopes_decide) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto uploader = keys.create(jane, "printer1", {api_scope::upload}, "slicer").value();
+    auto watcher = keys.create(jane, "printer1", {api_scope::read}, "dashboard").value();
+    EXPECT_TRUE(keys.authorize(uploader.key, api_scope::upload).ok());
+    EXPECT_EQ(test::code_of(keys.authorize(uploader.key, api_scope::control)), errc::permission);
+    EXPECT_EQ(test::code_of(keys.authorize(uploader.key, api_scope::read)), errc::permission);
+    EXPECT_TRUE(keys.authorize(watcher.key, api_scope::read).ok());
+    EXPECT_EQ(test::code_of(keys.authorize(watcher.key, api_scope::upload)), errc::permission);
+    auto info = keys.authorize(watcher.key, api_scope::read).value();
+    EXPECT_EQ(info.user_id, jane);
+    EXPECT_EQ(info.device, "printer1");
+    EXPECT_EQ(info.last_used_at, clock_.now());
+}
+
+TEST_F(auth_api_keys, wrong_unknown_and_revoked_keys) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto k = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    std::string wrong = k.key;
+    // The last character carries 4 bits and 2 zero bits: 'A' and 'E' are both canonical.
+    wrong.back() = wrong.back() == 'A' ? 'E' : 'A';
+    EXPECT_EQ(test::code_of(keys.verify(wrong)), errc::wrong_secret);
+    std::string unknown = k.key;
+    unknown[5] = unknown[5] == 'a' ? 'b' : 'a';
+    EXPECT_EQ(test::code_of(keys.verify(unknown)), errc::wrong_secret);
+    EXPECT_EQ(test::code_of(keys.verify("")), errc::malformed);
+    EXPECT_EQ(test::code_of(keys.verify(k.key + "x")), errc::malformed);
+    EXPECT_EQ(test::code_of(keys.verify("pgk_AAAAAAAA." + k.key.substr(13))), errc::malformed);
+
+    auto bob = make_user("bob");
+    EXPECT_EQ(test::code_of(keys.revoke(bob, k.info.id)), errc::not_found);  // not bob's key
+    EXPECT_TRUE(keys.verify(k.key).ok());
+    ASSERT_TRUE(keys.revoke(jane, k.info.id).ok());
+    EXPECT_EQ(test::code_of(keys.verify(k.key)), errc::wrong_secret);
+    EXPECT_TRUE(keys.list(jane).value()[0].revoked);
+}
+
+TEST_F(auth_api_keys, unpairing_a_device_revokes_its_keys) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto a = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    auto b = keys.create(jane, "printer1", {api_scope::upload}, "").value();
+    auto c = keys.create(jane, "printer2", {api_scope::read}, "").value();
+    EXPECT_EQ(keys.revoke_device("printer1").value(), 2);
+    EXPECT_FALSE(keys.verify(a.key).ok());
+    EXPECT_FALSE(keys.verify(b.key).ok());
+    EXPECT_TRUE(keys.verify(c.key).ok());
+}
+
+TEST_F(auth_api_keys, create_validates) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    EXPECT_EQ(test::code_of(keys.create(jane, "printer1", api_scopes{}, "")), errc::malformed);
+    EXPECT_EQ(test::code_of(keys.create(jane, "", {api_scope::read}, "")), errc::malformed);
+    EXPECT_EQ(test::code_of(keys.create(9999, "printer1", {api_scope::read}, "")), errc::not_found);
+}
+
+TEST(auth_api_scopes, parse_and_print) {
+    EXPECT_EQ(api_scopes::parse("read")->to_string(), "read");
+    EXPECT_EQ(api_scopes::parse("upload,read")->to_string(), "read,upload");
+    EXPECT_EQ(api_scopes::parse("read,control,upload")->bits(), 7u);
+    EXPECT_FALSE(api_scopes::parse("").has_value());
+    EXPECT_FALSE(api_scopes::parse("admin").has_value());
+    EXPECT_FALSE(api_scopes::parse("read,").has_value());
+    EXPECT_FALSE(api_scopes::parse("READ").has_value());
+}
+
+}  // namespace
+}  // namespace printgate::auth
