@@ -84,6 +84,10 @@ void firmware::on_receive(std::string_view bytes) {
                 if (halted_) return;
             }
         }
+        // An idle board reads bytes as they come. The wire delivers in batches (and later
+        // still when this process is starved of CPU), so drain the ring before it would
+        // overflow rather than drop bytes a real idle board would have taken in time.
+        if (idle_ && rx_.size() == rx_.capacity()) fill_queue();
         if (!rx_.push(c)) {
             ++stats_.counters.rx_overflow_bytes;
             continue;
@@ -190,7 +194,9 @@ net::awaitable<void> firmware::main_loop() {
         if (!halted_) fill_queue();
         if (vanish_pending_) continue;
         if (halted_ || queue_.empty()) {
+            idle_ = !halted_;
             co_await wake_.wait();
+            idle_ = false;
             continue;
         }
         co_await run_next();

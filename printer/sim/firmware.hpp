@@ -119,6 +119,7 @@ private:
     periodic_report sd_autoreport_;
 
     bool halted_ = false;
+    bool idle_ = false;               // the main loop waits for input with the queue empty
     bool powered_off_ = false;        // between a vanish and the port's return
     std::optional<double> vanish_pending_;
     std::uint64_t epoch_ = 0;         // bumped by kill and reset: the running command is void

@@ -120,8 +120,16 @@ net::awaitable<std::optional<firmware::reply>> firmware::execute_m(const gcode_c
             motion_.set_relative_e(true);
             co_return reply::ok;
         case 108:
-            // Through the queue (no emergency parser): nothing is waiting by now.
-            if (waiting_for_user_) wait_cancelled_ = true;
+        case 112:
+        case 410:
+            // With the emergency parser these already acted when their bytes arrived.
+            if (options_.emergency_parser) co_return reply::ok;
+            if (cmd.code() == 112) {
+                kill("M112");
+                co_return reply::none;
+            }
+            if (cmd.code() == 410) quick_stop();
+            // M108 through the queue: whatever waited has finished by now.
             co_return reply::ok;
         case 110:
             if (auto n = cmd.value('N')) {
@@ -129,9 +137,6 @@ net::awaitable<std::optional<firmware::reply>> firmware::execute_m(const gcode_c
                 stats_.line_numbers_reset(last_n_);
             }
             co_return reply::ok;
-        case 112:
-            kill("M112");
-            co_return reply::none;
         case 113:
             if (auto s = cmd.value('S')) busy_interval_s_ = std::max(*s, 0.0);
             else emit(fmt::format("echo:M113 S{}", busy_interval_s_));
@@ -161,9 +166,6 @@ net::awaitable<std::optional<firmware::reply>> firmware::execute_m(const gcode_c
         case 400:
             co_await synchronize();
             co_return reply::ok;
-        case 410:
-            quick_stop();
-            co_return reply::ok;
         case 600: {
             const bool synced = co_await synchronize();
             if (!synced) co_return reply::ok;
@@ -183,7 +185,8 @@ net::awaitable<void> firmware::move(const gcode_command& cmd) {
     // Marlin plans the move only once a block is free; until then the command, and the
     // whole queue behind it, waits.
     while (planner_.full(steady_clock::now())) {
-        const bool alive = co_await wait_until(planner_.next_free_at(), keepalive::processing);
+        const bool alive = co_await wait_until(planner_.next_free_at(), keepalive::processing,
+                                               [this] { return !planner_.full(steady_clock::now()); });
         if (!alive) co_return;
     }
     const auto m = motion_.linear(cmd);
@@ -192,7 +195,8 @@ net::awaitable<void> firmware::move(const gcode_command& cmd) {
 
 net::awaitable<bool> firmware::synchronize() {
     while (!planner_.empty(steady_clock::now())) {
-        const bool alive = co_await wait_until(planner_.drained_at(), keepalive::processing);
+        const bool alive = co_await wait_until(planner_.drained_at(), keepalive::processing,
+                                               [this] { return planner_.empty(steady_clock::now()); });
         if (!alive) co_return false;
     }
     co_return true;
