@@ -26,7 +26,6 @@ struct print_options {
     unsigned baud = 0;
     std::string flow = "windowed";
     std::size_t rx_buffer = 128;
-    std::size_t command_slots = 4;
     std::string resend_ok = "learn";
     double timeout_s = 30;
     double busy_timeout_s = 3;
@@ -83,7 +82,6 @@ int run_print(const print_options& o) {
     cfg.baud = o.baud;
     cfg.window.mode = o.flow == "one-line" ? flow_mode::one_line : flow_mode::windowed;
     cfg.window.rx_buffer_bytes = o.rx_buffer;
-    cfg.window.command_slots = o.command_slots;
     cfg.window.resend_ok = o.resend_ok == "ok" ? resend_ok_style::ok_follows
                            : o.resend_ok == "no-ok" ? resend_ok_style::no_ok
                                                     : resend_ok_style::learn;
@@ -100,6 +98,13 @@ int run_print(const print_options& o) {
     std::vector<heater_reading> temps;
     auto last_status = std::chrono::steady_clock::now() - std::chrono::seconds(10);
     printer_host* host_ptr = nullptr;
+    net::signal_set signals(io, SIGINT, SIGTERM);
+    // Ends the run: the host lets go of the port and nothing else keeps io running.
+    auto finish = [&] {
+        signals.cancel();
+        deadline.cancel();
+        host_ptr->stop();
+    };
 
     host_callbacks cb;
     cb.on_event = [&](const host_event& e) {
@@ -125,10 +130,12 @@ int run_print(const print_options& o) {
             // Keep trying to reach the printer so the user sees it come back; the job
             // itself is never resumed without the owner deciding to.
             deadline.expires_after(std::chrono::milliseconds(static_cast<long>(o.reconnect_wait_s * 1000)));
-            deadline.async_wait([&](boost::system::error_code) { host_ptr->stop(); });
+            deadline.async_wait([&](boost::system::error_code err) {
+                if (!err) net::post(io, finish);
+            });
             return;
         }
-        net::post(io, [&] { host_ptr->stop(); });
+        net::post(io, finish);
     };
     cb.on_state = [&](host_state s, const std::string&) {
         if (s != host_state::operational) return;
@@ -138,30 +145,28 @@ int run_print(const print_options& o) {
             std::string reason;
             if (!host_ptr->start_job(std::move(job), reason)) {
                 std::cerr << "printgate-edge print: " << reason << "\n";
-                net::post(io, [&] { host_ptr->stop(); });
+                net::post(io, finish);
             }
         } else if (result) {
             reconnected = true;
             if (!o.quiet) std::cout << "event reconnected: the printer is back; the interrupted job was not resumed" << std::endl;
-            deadline.cancel();
-            net::post(io, [&] { host_ptr->stop(); });
+            net::post(io, finish);
         }
     };
 
     printer_host host(io.get_executor(), cfg, cb);
     host_ptr = &host;
-    net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code err, int) {
         if (err) return;
         std::string ignored;
         if (host.job_active()) host.cancel_job(ignored);
-        net::post(io, [&] { host.stop(); });
+        net::post(io, finish);
     });
     deadline.expires_after(std::chrono::milliseconds(static_cast<long>(o.connect_timeout_s * 1000)));
     deadline.async_wait([&](boost::system::error_code err) {
         if (!err && !started) {
             std::cerr << "printgate-edge print: could not reach a printer on " << o.port << "\n";
-            host.stop();
+            net::post(io, finish);
         }
     });
     host.start();
@@ -197,7 +202,6 @@ command_runner add_print_command(CLI::App& app) {
         ->check(CLI::IsMember({"windowed", "one-line"}))
         ->capture_default_str();
     app.add_option("--rx-buffer", o->rx_buffer, "firmware receive buffer in bytes (Marlin RX_BUFFER_SIZE)")->capture_default_str();
-    app.add_option("--command-slots", o->command_slots, "firmware command queue length (Marlin BUFSIZE)")->capture_default_str();
     app.add_option("--resend-ok", o->resend_ok, "whether the firmware sends ok after Resend: learn, ok, no-ok")
         ->check(CLI::IsMember({"learn", "ok", "no-ok"}))
         ->capture_default_str();

@@ -7,7 +7,6 @@
 namespace printgate::printer {
 
 line_sender::line_sender(window_limits limits) : limits_(limits) {
-    limits_.command_slots = std::max<std::size_t>(limits_.command_slots, 1);
     limits_.history_lines = std::max(limits_.history_lines, limits_.max_lines_in_flight * 4);
 }
 
@@ -52,16 +51,10 @@ bool line_sender::window_allows(std::size_t bytes) const {
         for (const auto& t : in_flight_)
             if (t.doomed || t.number > advanced_line_) unread += t.bytes;
     } else {
-        // The oldest lines the firmware accepted occupy its command slots (one slot is
-        // being executed and only freed with its ok); the rest is in its receive buffer.
-        std::size_t in_slots = 0;
-        for (const auto& t : in_flight_) {
-            if (!t.doomed && in_slots + 1 < limits_.command_slots) {
-                ++in_slots;
-                continue;
-            }
-            unread += t.bytes;
-        }
+        // Marlin moves lines from its receive buffer into the command queue only between
+        // commands, so while one blocks (a full planner, a heat-up) every unanswered
+        // line may still be in the receive buffer.
+        unread = bytes_in_flight();
     }
     return unread + bytes <= capacity;
 }

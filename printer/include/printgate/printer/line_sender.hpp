@@ -28,10 +28,9 @@ enum class resend_ok_style { learn, ok_follows, no_ok };
 
 struct window_limits {
     flow_mode mode = flow_mode::windowed;
-    // Marlin's defaults: RX_BUFFER_SIZE 128 and BUFSIZE 4. The window never puts more
-    // unprocessed bytes in the firmware's receive buffer than it can hold.
+    // Marlin's default RX_BUFFER_SIZE. The window never puts more unread bytes in the
+    // firmware's receive buffer than it can hold (a ring buffer holds one byte less).
     std::size_t rx_buffer_bytes = 128;
-    std::size_t command_slots = 4;
     std::size_t max_lines_in_flight = 32;
     std::size_t history_lines = 1024;        // larger than anything that can be in flight
     std::uint32_t max_resends_per_line = 8;  // the same line asked for again and again: give up
