@@ -73,7 +73,14 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_user ON audit_log(user_id, id);
 )sql";
 
-constexpr std::string_view all[] = {v1};
+// A TOTP secret that was shown for enrolment but not yet confirmed with a first code: it
+// must survive between the enrolment page and the form that confirms it, and must not
+// count as the account's second factor until then.
+constexpr std::string_view v2 = R"sql(
+ALTER TABLE users ADD COLUMN totp_pending BLOB;
+)sql";
+
+constexpr std::string_view all[] = {v1, v2};
 
 }  // namespace
 

@@ -8,7 +8,8 @@ namespace printgate::auth {
 namespace {
 
 constexpr const char* user_columns =
-    "id, name, password_phc, role, disabled, totp_secret, last_totp_step, created_at, password_changed_at";
+    "id, name, password_phc, role, disabled, totp_secret, last_totp_step, created_at, password_changed_at,"
+    " totp_pending";
 
 user_record read_user(const detail::statement& st) {
     user_record u;
@@ -21,6 +22,7 @@ user_record read_user(const detail::statement& st) {
     if (auto step = st.optional_int64(6)) u.last_totp_step = static_cast<std::uint64_t>(*step);
     u.created_at = from_unix_micros(st.int64(7));
     u.password_changed_at = from_unix_micros(st.int64(8));
+    if (!st.is_null(9)) u.totp_pending_sealed = st.blob(9);
     return u;
 }
 
@@ -151,11 +153,32 @@ result<void> user_store::set_totp_secret(std::int64_t id, std::span<const std::u
     });
 }
 
+result<void> user_store::set_pending_totp(std::int64_t id, std::span<const std::uint8_t> sealed) {
+    return detail::store_call(db_, [&]() -> result<void> {
+        auto st = db_.sql().prepare("UPDATE users SET totp_pending = ?2 WHERE id = ?1");
+        st.bind(1, id).bind(2, sealed).run();
+        if (db_.sql().changes() != 1) return no_user();
+        return {};
+    });
+}
+
+result<void> user_store::confirm_pending_totp(std::int64_t id, std::uint64_t step) {
+    return detail::store_call(db_, [&]() -> result<void> {
+        auto st = db_.sql().prepare(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, last_totp_step = ?2"
+            " WHERE id = ?1 AND totp_pending IS NOT NULL");
+        st.bind(1, id).bind(2, static_cast<std::int64_t>(step)).run();
+        if (db_.sql().changes() != 1) return error{errc::not_found, "no enrolment in progress"};
+        return {};
+    });
+}
+
 result<void> user_store::clear_second_factor(std::int64_t id) {
     return detail::store_call(db_, [&]() -> result<void> {
         bool found = false;
         db_.sql().transaction([&] {
-            auto st = db_.sql().prepare("UPDATE users SET totp_secret = NULL, last_totp_step = NULL WHERE id = ?1");
+            auto st = db_.sql().prepare(
+                "UPDATE users SET totp_secret = NULL, totp_pending = NULL, last_totp_step = NULL WHERE id = ?1");
             st.bind(1, id).run();
             found = db_.sql().changes() == 1;
             auto del = db_.sql().prepare("DELETE FROM recovery_codes WHERE user_id = ?1");

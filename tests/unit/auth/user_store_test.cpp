@@ -68,6 +68,42 @@ TEST_F(auth_user_store, schema_version_is_recorded_and_newer_is_refused) {
     EXPECT_NE(newer.message().find("newer"), std::string::npos) << newer.message();
 }
 
+TEST_F(auth_user_store, migrates_a_version_1_database) {
+    const auto jane = make_user("jane");
+    db_.reset();
+    // Turn the file back into what the first release wrote: no totp_pending, version 1.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path().c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "ALTER TABLE users DROP COLUMN totp_pending; UPDATE schema_version SET version = 1",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    auto upgraded = database::open(db_path());
+    ASSERT_TRUE(upgraded.ok()) << upgraded.message();
+    EXPECT_EQ(upgraded.value()->schema_version(), 2);
+    user_store users(*upgraded.value(), clock_);
+    ASSERT_TRUE(users.set_pending_totp(jane, std::vector<std::uint8_t>{9, 9}).ok());
+    EXPECT_EQ(users.find_by_id(jane).value().name, "jane");
+}
+
+TEST_F(auth_user_store, pending_totp_becomes_the_secret_only_when_confirmed) {
+    user_store users(*db_, clock_);
+    auto jane = make_user("jane");
+    EXPECT_EQ(test::code_of(users.confirm_pending_totp(jane, 5)), errc::not_found);
+    const std::vector<std::uint8_t> sealed = {7, 7, 7};
+    ASSERT_TRUE(users.set_pending_totp(jane, sealed).ok());
+    auto u = users.find_by_id(jane).value();
+    EXPECT_FALSE(u.has_totp());
+    EXPECT_EQ(u.totp_pending_sealed, sealed);
+    ASSERT_TRUE(users.confirm_pending_totp(jane, 5).ok());
+    u = users.find_by_id(jane).value();
+    EXPECT_TRUE(u.has_totp());
+    EXPECT_EQ(u.totp_secret_sealed, sealed);
+    EXPECT_FALSE(u.totp_pending_sealed.has_value());
+    EXPECT_EQ(u.last_totp_step, 5u);
+    EXPECT_EQ(test::code_of(users.accept_totp_step(jane, 5)), errc::replayed);
+}
+
 TEST_F(auth_user_store, create_find_list) {
     user_store users(*db_, clock_);
     EXPECT_EQ(users.count().value(), 0);

@@ -25,6 +25,7 @@ struct user_record {
     bool disabled = false;
     std::optional<std::vector<std::uint8_t>> totp_secret_sealed;  // secret_box_key::seal output
     std::optional<std::uint64_t> last_totp_step;
+    std::optional<std::vector<std::uint8_t>> totp_pending_sealed;  // shown, not yet confirmed
     wall_clock::time_point created_at;
     wall_clock::time_point password_changed_at;
 
@@ -55,6 +56,11 @@ public:
 
     // Enrolment: stores the sealed secret and forgets the last accepted step.
     result<void> set_totp_secret(std::int64_t id, std::span<const std::uint8_t> sealed);
+    // Enrolment in two steps: the secret shown to the user is kept aside ...
+    result<void> set_pending_totp(std::int64_t id, std::span<const std::uint8_t> sealed);
+    // ... and becomes the account's secret once a first code from it was right (`step`
+    // is that code's step, so it cannot be used again). errc::not_found without one.
+    result<void> confirm_pending_totp(std::int64_t id, std::uint64_t step);
     // "reset-2fa": removes the secret and all recovery codes; the user enrolls again.
     result<void> clear_second_factor(std::int64_t id);
     // Records step as used, atomically: errc::replayed if a step at or above it was already
