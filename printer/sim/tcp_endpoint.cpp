@@ -56,9 +56,11 @@ void tcp_endpoint::vanish() {
     ++generation_;
     connected_ = false;
     writer_.reset();
+    // Listener first: a client that sees its connection end and dials again at once must
+    // find the port gone, not land in the old listener's backlog.
     boost::system::error_code ignored;
-    socket_.close(ignored);
     acceptor_.close(ignored);
+    socket_.close(ignored);
 }
 
 void tcp_endpoint::write(std::string_view bytes) {

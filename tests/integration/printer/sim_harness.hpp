@@ -138,6 +138,16 @@ public:
         return read_until([prefix](const std::string& l) { return starts_with(l, prefix); }, timeout);
     }
 
+    // Skips whatever the port said before now (a banner, or the tail of output that was
+    // under way when a TCP client connected): asks for an echo and reads up to its ok.
+    void resync() {
+        static int counter = 0;
+        const std::string marker = "sync-" + std::to_string(++counter);
+        send("M118 " + marker + "\n");
+        read_until([&](const std::string& l) { return l == marker; });
+        read_until([](const std::string& l) { return l == "ok"; });
+    }
+
     // True when the far end hung up (EOF on TCP, EIO on a pty) within the timeout.
     bool wait_closed(std::chrono::milliseconds timeout = patience) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
