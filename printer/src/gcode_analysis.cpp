@@ -49,6 +49,7 @@ struct gcode_analyzer::impl {
 };
 
 void gcode_analyzer::impl::note_head(const char* p, std::size_t n) {
+    if (head_size == sizeof(head)) return;  // judged once, when it filled up
     while (head_size < sizeof(head) && n > 0) {
         head[head_size++] = *p++;
         --n;

@@ -808,6 +808,11 @@ TEST(gcode_analysis, binary_gcode_is_named) {
     auto a = analyze(bgcode, 1);
     ASSERT_THAT(a.problems, SizeIs(1));
     EXPECT_THAT(a.problems[0], HasSubstr("binary G-code"));
+    // Named once through feed_line() too (found by fuzzing: it was named twice).
+    gcode_analyzer by_line;
+    by_line.feed_line("GCDE; g");
+    by_line.feed_line("G1 X1");
+    EXPECT_THAT(by_line.finish().problems, SizeIs(1));
 }
 
 TEST(gcode_analysis, byte_order_mark_is_ignored) {
