@@ -16,6 +16,7 @@ namespace {
 constexpr std::string_view key_tag = "pgk_";
 constexpr std::size_t prefix_chars = 8;
 constexpr std::size_t secret_chars = 43;
+static_assert(api_key_store::key_length == key_tag.size() + prefix_chars + 1 + secret_chars);
 
 using secret_hash = std::array<std::uint8_t, 32>;
 
