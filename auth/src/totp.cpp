@@ -73,6 +73,7 @@ result<std::uint64_t> totp::verify(std::span<const std::uint8_t> secret, std::st
                                    wall_clock::time_point now, std::optional<std::uint64_t> last_step) const {
     auto code = normalize_code(input, params_.digits);
     if (!code) return code.err();
+    if (secret.empty()) return error{errc::malformed, "no TOTP secret"};
     const std::uint64_t current = step_at(now);
     const std::uint64_t first = current >= params_.window ? current - params_.window : 0;
     std::optional<std::uint64_t> fresh;

@@ -121,6 +121,8 @@ TEST(auth_totp, normalizes_typed_codes) {
     EXPECT_EQ(test::code_of(totp::normalize_code(std::string(40, '1'), 6)), errc::too_large);
     totp t;
     EXPECT_EQ(test::code_of(t.verify(sha1_seed, "12345x", at(100), std::nullopt)), errc::malformed);
+    EXPECT_EQ(test::code_of(t.verify(std::span<const std::uint8_t>{}, "123456", at(100), std::nullopt)),
+              errc::malformed);
 }
 
 TEST(auth_totp, secrets_are_160_bits_from_the_random_source) {
