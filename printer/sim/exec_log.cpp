@@ -21,9 +21,8 @@ void exec_log::event(time_point now, std::string_view text) { write(now, "!", te
 void exec_log::write(time_point now, std::string_view origin, std::string_view text) {
     if (!file_) return;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start_).count();
-    std::fprintf(file_, "%lld\t%.*s\t%.*s\n", static_cast<long long>(ms),
-                 static_cast<int>(origin.size()), origin.data(), static_cast<int>(text.size()),
-                 text.data());
+    std::fprintf(file_, "%lld\t%.*s\t%.*s\n", static_cast<long long>(ms), static_cast<int>(origin.size()),
+                 origin.data(), static_cast<int>(text.size()), text.data());
     std::fflush(file_);
 }
 

@@ -1,25 +1,18 @@
 #include "firmware.hpp"
 
-#include "serial_line.hpp"
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+
+#include "sim_time.hpp"
 
 namespace printgate::sim {
-namespace {
-
 using std::chrono::steady_clock;
-
-steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(s));
-}
-
-}  // namespace
 
 firmware::firmware(net::any_io_executor ex, sim_options& options, serial_link& link, endpoint& port,
                    exec_log& log, sim_stats& stats)
@@ -31,6 +24,7 @@ firmware::firmware(net::any_io_executor ex, sim_options& options, serial_link& l
       stats_(stats),
       wake_(ex),
       rx_(options.rx_buffer),
+      intake_(options.faults, stats.counters),
       planner_(options.planner_blocks, options.motion_time),
       hotends_(options.extruders, heater(options.hotend_tau_s)),
       bed_(options.bed_tau_s),
@@ -57,19 +51,11 @@ void firmware::emit(std::string_view line) {
     link_.send(bytes);
 }
 
-void firmware::banner() {
-    emit("start");
-    emit("echo:Marlin 2.1.2 (printgate-sim)");
-    emit("echo: Last Updated: 2023-07-24 | Author: (printgate-sim)");
-    emit(fmt::format("echo: Free Memory: 2816  PlannerBufferBytes: {}", options_.planner_blocks * 56));
-    emit("echo:SD card ok");
-}
-
 void firmware::send_ok(std::optional<long> line) {
     if (!options_.advanced_ok) return emit("ok");
     const auto used = std::min(queue_.size(), options_.command_slots);
-    emit(fmt::format("ok N{} P{} B{}", line.value_or(last_n_), planner_.free_blocks(steady_clock::now()),
-                     options_.command_slots - used));
+    emit(fmt::format("ok N{} P{} B{}", line.value_or(intake_.last()),
+                     planner_.free_blocks(steady_clock::now()), options_.command_slots - used));
 }
 
 void firmware::log_fault(const fault& f) { log_.event(steady_clock::now(), "fault " + f.spec); }
@@ -95,92 +81,6 @@ void firmware::on_receive(std::string_view bytes) {
         stats_.counters.max_rx_used = std::max(stats_.counters.max_rx_used, rx_.size());
     }
     wake_.notify();
-}
-
-void firmware::on_emergency(emergency_parser::command cmd) {
-    const auto now = steady_clock::now();
-    const char* name = cmd == emergency_parser::command::m112   ? "M112"
-                       : cmd == emergency_parser::command::m108 ? "M108"
-                                                                : "M410";
-    log_.command(now, "-", name);
-    ++stats_.counters.commands_executed;
-    switch (cmd) {
-        case emergency_parser::command::m112:
-            kill("M112");
-            break;
-        case emergency_parser::command::m108:
-            if (waiting_for_user_) wait_cancelled_ = true;
-            wake_.notify();
-            break;
-        case emergency_parser::command::m410:
-            quick_stop();
-            break;
-        case emergency_parser::command::none:
-            break;
-    }
-}
-
-void firmware::kill(std::string_view reason) {
-    if (halted_) return;
-    const auto now = steady_clock::now();
-    halted_ = true;
-    ++epoch_;
-    planner_.quick_stop(now);
-    all_heaters_off(now);
-    sd_.stop();
-    temperature_autoreport_.set_interval(0);
-    sd_autoreport_.set_interval(0);
-    queue_.clear();
-    rx_.clear();
-    reader_.clear();
-    emit("Error:Printer halted. kill() called!");
-    stats_.counters.killed = true;
-    log_.event(now, "halted: " + std::string(reason));
-    wake_.notify();
-}
-
-void firmware::reset_state() {
-    const auto now = steady_clock::now();
-    ++epoch_;
-    ++stats_.counters.resets;
-    queue_.clear();
-    rx_.clear();
-    reader_.clear();
-    emergency_.reset();
-    planner_.reset();
-    motion_.reset();
-    all_heaters_off(now);
-    sd_.stop();
-    temperature_autoreport_.set_interval(0);
-    sd_autoreport_.set_interval(0);
-    last_n_ = 0;
-    stats_.line_numbers_reset(0);
-    halted_ = false;
-    waiting_for_user_ = wait_cancelled_ = false;
-    busy_interval_s_ = options_.busy_interval_s;
-    active_extruder_ = 0;
-    wake_.notify();
-}
-
-net::awaitable<void> firmware::vanish_and_return(double how_long) {
-    reset_state();
-    powered_off_ = true;
-    link_.clear();
-    port_.vanish();
-    net::steady_timer timer(ex_);
-    timer.expires_after(seconds(how_long));
-    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-    bool warned = false;
-    while (auto why = port_.open()) {
-        if (!warned) spdlog::warn("port cannot come back yet: {}", *why);
-        warned = true;
-        timer.expires_after(std::chrono::milliseconds(100));
-        co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-    }
-    link_.clear();
-    powered_off_ = false;
-    log_.event(steady_clock::now(), "port back: " + port_.ready_text());
-    banner();
 }
 
 net::awaitable<void> firmware::main_loop() {
@@ -225,61 +125,38 @@ void firmware::fill_queue() {
 }
 
 void firmware::line_error(std::string_view message) {
-    emit(fmt::format("Error:{}{}", message, last_n_));
-    emit(fmt::format("Resend: {}", last_n_ + 1));
+    emit(fmt::format("Error:{}{}", message, intake_.last()));
+    request_resend(intake_.last() + 1);
+}
+
+void firmware::request_resend(long line) {
+    emit(fmt::format("Resend: {}", line));
     ++stats_.counters.resends_requested;
     if (!options_.faults.no_ok_after_resend()) send_ok(std::nullopt);
 }
 
 void firmware::accept_serial_line(const std::string& raw) {
     if (options_.verbose) spdlog::debug("recv: {}", raw);
-    const auto line = serial_line::parse(raw);
-    if (line.number) {
-        const long n = *line.number;
-        // The order of the checks is Marlin's: line number, then checksum.
-        if (line.checked_number != last_n_ + 1 && !line.is_m110) {
-            ++stats_.counters.line_number_errors;
-            return line_error("Line Number is not Last Line Number+1, Last Line: ");
-        }
-        const fault* forced = options_.faults.take(fault_kind::checksum, n);
-        if (!forced) forced = options_.faults.take(fault_kind::resend_loop, n);
-        if (forced) log_fault(*forced);
-        if (forced || (line.has_checksum && !line.checksum_ok)) {
-            ++stats_.counters.checksum_errors;
-            return line_error("checksum mismatch, Last Line: ");
-        }
-        if (!line.has_checksum) {
-            ++stats_.counters.checksum_errors;
-            return line_error("No Checksum with line number, Last Line: ");
-        }
-        if (const fault* f = options_.faults.take(fault_kind::resend_old, n)) {
-            log_fault(*f);
-            // As if the firmware had lost everything after M-1: what the host sends from
-            // M on is accepted again, and runs twice.
-            last_n_ = f->resend_line - 1;
-            emit(fmt::format("Resend: {}", f->resend_line));
-            ++stats_.counters.resends_requested;
-            if (!options_.faults.no_ok_after_resend()) send_ok(std::nullopt);
+    auto v = intake_.judge(raw);
+    if (v.fired) log_fault(*v.fired);
+    switch (v.what) {
+        case line_intake::outcome::ignore:
             return;
-        }
-        last_n_ = line.checked_number;
-        if (const fault* f = options_.faults.take(fault_kind::reset, n)) {
-            log_fault(*f);
+        case line_intake::outcome::error:
+            return line_error(v.error);
+        case line_intake::outcome::resend_old:
+            return request_resend(v.resend_from);
+        case line_intake::outcome::reset:
             reset_state();
-            banner();
+            return banner();
+        case line_intake::outcome::vanish:
+            vanish_pending_ = v.fired->seconds;
             return;
-        }
-        if (const fault* f = options_.faults.take(fault_kind::vanish, n)) {
-            log_fault(*f);
-            vanish_pending_ = f->seconds;
-            return;
-        }
-    } else if (line.command.empty()) {
-        return;  // a bare "*71": nothing to run
+        case line_intake::outcome::accept:
+            break;
     }
-    const auto now = steady_clock::now();
-    queue_.push_back({next_id_++, origin::serial, line.number, line.command});
-    stats_.line_accepted(line.number.has_value(), now);
+    queue_.push_back({next_id_++, origin::serial, v.line.number, std::move(v.line.command)});
+    stats_.line_accepted(v.line.number.has_value(), steady_clock::now());
 }
 
 net::awaitable<bool> firmware::wait_until(time_point deadline, keepalive kind, std::function<bool()> done) {
@@ -293,7 +170,7 @@ net::awaitable<bool> firmware::wait_until(time_point deadline, keepalive kind, s
         if (kind != keepalive::none && busy_interval_s_ > 0) {
             if (now >= next_busy_) {
                 emit(kind == keepalive::processing ? "echo:busy: processing" : "echo:busy: paused for user");
-                next_busy_ = now + seconds(busy_interval_s_);
+                next_busy_ = now + from_seconds(busy_interval_s_);
             }
             until = std::min(until, next_busy_);
         }
@@ -311,20 +188,23 @@ net::awaitable<void> firmware::run_next() {
     const auto now = steady_clock::now();
     const auto parsed = gcode_command::parse(cmd.text);
     if (cmd.from != origin::sd_done) {
-        const std::string origin_field = cmd.from == origin::sd ? "sd" : cmd.line ? std::to_string(*cmd.line) : "-";
+        const std::string origin_field = cmd.from == origin::sd ? "sd"
+                                         : cmd.line             ? std::to_string(*cmd.line)
+                                                                : "-";
         log_.command(now, origin_field, cmd.text);
         ++stats_.counters.commands_executed;
         if (cmd.from == origin::serial && cmd.line && !parsed.is('M', 110))
             stats_.numbered_line_executed(*cmd.line);
     }
-    next_busy_ = now + seconds(busy_interval_s_);
+    next_busy_ = now + from_seconds(busy_interval_s_);
     const reply r = co_await execute(cmd, parsed);
     if (epoch != epoch_) co_return;  // killed or reset meanwhile: the queue is gone
 
     if (cmd.from == origin::serial && cmd.line) {
         if (const fault* f = options_.faults.take(fault_kind::busy, *cmd.line)) {
             log_fault(*f);
-            const bool alive = co_await wait_until(steady_clock::now() + seconds(f->seconds), keepalive::processing);
+            const bool alive =
+                co_await wait_until(steady_clock::now() + from_seconds(f->seconds), keepalive::processing);
             if (!alive) co_return;
         }
     }

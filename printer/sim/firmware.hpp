@@ -2,12 +2,18 @@
 // The simulated Marlin 2.x firmware: the main loop that moves lines from the receive buffer
 // into the command queue (validating line numbers and checksums on the way), executes one
 // command at a time and answers "ok"; plus the emergency parser, faults, resets and kills.
+#include <deque>
+#include <functional>
+#include <optional>
+#include <vector>
+
 #include "async_event.hpp"
 #include "emergency_parser.hpp"
 #include "endpoint.hpp"
 #include "exec_log.hpp"
 #include "gcode_command.hpp"
 #include "heater.hpp"
+#include "line_intake.hpp"
 #include "line_reader.hpp"
 #include "motion_state.hpp"
 #include "periodic_report.hpp"
@@ -18,17 +24,12 @@
 #include "sim_options.hpp"
 #include "sim_stats.hpp"
 
-#include <deque>
-#include <functional>
-#include <optional>
-#include <vector>
-
 namespace printgate::sim {
 
 class firmware {
 public:
-    firmware(net::any_io_executor ex, sim_options& options, serial_link& link, endpoint& port,
-             exec_log& log, sim_stats& stats);
+    firmware(net::any_io_executor ex, sim_options& options, serial_link& link, endpoint& port, exec_log& log,
+             sim_stats& stats);
 
     // Prints the banner and starts the main loop.
     void start();
@@ -54,6 +55,7 @@ private:
     void fill_queue();
     void accept_serial_line(const std::string& raw);
     void line_error(std::string_view message);
+    void request_resend(long line);
     net::awaitable<void> run_next();
     void after_execution(const queued_command& cmd);
     // Blocks the running command until the deadline or until done() holds, emitting busy
@@ -103,10 +105,10 @@ private:
     async_event wake_;
     rx_buffer rx_;
     line_reader reader_;
+    line_intake intake_;
     emergency_parser emergency_;
     std::deque<queued_command> queue_;
     std::uint64_t next_id_ = 1;
-    long last_n_ = 0;  // Marlin's serial_state.last_N
 
     planner planner_;
     motion_state motion_;
@@ -119,11 +121,11 @@ private:
     periodic_report sd_autoreport_;
 
     bool halted_ = false;
-    bool idle_ = false;               // the main loop waits for input with the queue empty
-    bool powered_off_ = false;        // between a vanish and the port's return
+    bool idle_ = false;         // the main loop waits for input with the queue empty
+    bool powered_off_ = false;  // between a vanish and the port's return
     std::optional<double> vanish_pending_;
-    std::uint64_t epoch_ = 0;         // bumped by kill and reset: the running command is void
-    bool waiting_for_user_ = false;   // M109/M190/M191/M600: M108 may end the wait
+    std::uint64_t epoch_ = 0;        // bumped by kill and reset: the running command is void
+    bool waiting_for_user_ = false;  // M109/M190/M191/M600: M108 may end the wait
     bool wait_cancelled_ = false;
     double busy_interval_s_;
     time_point next_busy_{};

@@ -1,9 +1,9 @@
 // The firmware's G-codes, tool changes and machine M-codes.
-#include "firmware.hpp"
-
 #include <fmt/format.h>
 
 #include <cmath>
+
+#include "firmware.hpp"
 
 namespace printgate::sim {
 namespace {
@@ -133,13 +133,15 @@ net::awaitable<std::optional<firmware::reply>> firmware::execute_m(const gcode_c
             co_return reply::ok;
         case 110:
             if (auto n = cmd.value('N')) {
-                last_n_ = std::lround(*n);
-                stats_.line_numbers_reset(last_n_);
+                intake_.set_last(std::lround(*n));
+                stats_.line_numbers_reset(intake_.last());
             }
             co_return reply::ok;
         case 113:
-            if (auto s = cmd.value('S')) busy_interval_s_ = std::max(*s, 0.0);
-            else emit(fmt::format("echo:M113 S{}", busy_interval_s_));
+            if (auto s = cmd.value('S'))
+                busy_interval_s_ = std::max(*s, 0.0);
+            else
+                emit(fmt::format("echo:M113 S{}", busy_interval_s_));
             co_return reply::ok;
         case 114:
             report_position();
@@ -151,8 +153,10 @@ net::awaitable<std::optional<firmware::reply>> firmware::execute_m(const gcode_c
             // M118 E1 / A1 prefix the message as echo: / a host action.
             std::string text = cmd.argument();
             std::string prefix;
-            if (text.rfind("E1", 0) == 0) prefix = "echo:";
-            else if (text.rfind("A1", 0) == 0) prefix = "//";
+            if (text.rfind("E1", 0) == 0)
+                prefix = "echo:";
+            else if (text.rfind("A1", 0) == 0)
+                prefix = "//";
             if (!prefix.empty()) {
                 text.erase(0, 2);
                 text.erase(0, text.find_first_not_of(' '));

@@ -1,9 +1,9 @@
 // The firmware's temperature commands: targets, blocking waits, reports.
-#include "firmware.hpp"
-
 #include <fmt/format.h>
 
 #include <cmath>
+
+#include "firmware.hpp"
 
 namespace printgate::sim {
 namespace {
@@ -53,7 +53,8 @@ std::optional<firmware::reply> firmware::execute_heat(const gcode_command& cmd) 
         case 141:
         case 191:
             if (!chamber_) return std::nullopt;
-            if (auto target = cmd.code() == 141 ? cmd.value('S') : wait_target) chamber_->set_target(now, *target);
+            if (auto target = cmd.code() == 141 ? cmd.value('S') : wait_target)
+                chamber_->set_target(now, *target);
             return reply::ok;
         case 155:
             if (!options_.autoreport) return std::nullopt;
@@ -93,11 +94,13 @@ std::string firmware::temperature_report(time_point now) {
     out += " B:" + reading(bed_, now);
     if (chamber_) out += " C:" + reading(*chamber_, now);
     if (hotends_.size() > 1)
-        for (std::size_t i = 0; i < hotends_.size(); ++i) out += fmt::format(" T{}:", i) + reading(hotends_[i], now);
+        for (std::size_t i = 0; i < hotends_.size(); ++i)
+            out += fmt::format(" T{}:", i) + reading(hotends_[i], now);
     out += fmt::format(" @:{} B@:{}", hotends_[active_extruder_].power(now), bed_.power(now));
     if (chamber_) out += fmt::format(" C@:{}", chamber_->power(now));
     if (hotends_.size() > 1)
-        for (std::size_t i = 0; i < hotends_.size(); ++i) out += fmt::format(" @{}:{}", i, hotends_[i].power(now));
+        for (std::size_t i = 0; i < hotends_.size(); ++i)
+            out += fmt::format(" @{}:{}", i, hotends_[i].power(now));
     return out;
 }
 

@@ -1,7 +1,7 @@
 // The firmware's SD card commands.
-#include "firmware.hpp"
-
 #include <fmt/format.h>
+
+#include "firmware.hpp"
 
 namespace printgate::sim {
 

@@ -7,7 +7,9 @@
 namespace printgate::sim {
 namespace {
 
-bool starts_number(char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.'; }
+bool starts_number(char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.';
+}
 
 }  // namespace
 

@@ -1,13 +1,11 @@
 // printgate-sim: a simulated Marlin 2.x printer on a pty or a TCP port, for testing hosts.
 // See README.md for the options, the faults and the wire behaviour.
-#include "simulator.hpp"
-
-#include "printgate/common/logging.hpp"
-
 #include <boost/asio/signal_set.hpp>
-
 #include <csignal>
 #include <iostream>
+
+#include "printgate/common/logging.hpp"
+#include "simulator.hpp"
 
 namespace net = boost::asio;
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim_time.hpp"
+
 namespace printgate::sim {
 
 motion_state::move motion_state::linear(const gcode_command& cmd) {
@@ -25,8 +27,7 @@ motion_state::move motion_state::linear(const gcode_command& cmd) {
     m.moves = length > 0;
     // A floor keeps F0.0001 from turning one move into days.
     const double mm_per_s = std::max(feed_mm_min_ * feed_percent_ / 100.0 / 60.0, 0.1);
-    m.duration = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(length / mm_per_s));
+    m.duration = from_seconds(length / mm_per_s);
     return m;
 }
 

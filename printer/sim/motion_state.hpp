@@ -1,10 +1,10 @@
 #pragma once
 // The G-code interpreter's view of position: absolute/relative modes, G92 offsets, the
 // sticky feedrate and the M220 override.
+#include <chrono>
+
 #include "axes.hpp"
 #include "gcode_command.hpp"
-
-#include <chrono>
 
 namespace printgate::sim {
 
@@ -19,12 +19,12 @@ public:
 
     // G0/G1/G2/G3: the new position becomes current. Arcs are timed as their chord.
     move linear(const gcode_command& cmd);
-    void set_position(const gcode_command& cmd);  // G92
-    void home(const gcode_command& cmd);          // G28: the named axes (all when none) to 0
-    void set_relative(bool relative) { relative_ = relative; }           // G91 / G90
-    void set_relative_e(bool relative) { relative_e_ = relative; }       // M83 / M82
+    void set_position(const gcode_command& cmd);                // G92
+    void home(const gcode_command& cmd);                        // G28: the named axes (all when none) to 0
+    void set_relative(bool relative) { relative_ = relative; }  // G91 / G90
+    void set_relative_e(bool relative) { relative_e_ = relative; }      // M83 / M82
     void set_feed_percent(double percent) { feed_percent_ = percent; }  // M220
-    void set_current(const axes& where) { position_ = where; }  // after a quick stop
+    void set_current(const axes& where) { position_ = where; }          // after a quick stop
     const axes& position() const { return position_; }
     void reset() { *this = motion_state{}; }
 

@@ -3,6 +3,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "sim_time.hpp"
+
 namespace printgate::sim {
 
 periodic_report::periodic_report(net::any_io_executor ex, std::function<void()> report)
@@ -12,8 +14,7 @@ void periodic_report::start() { net::co_spawn(ex_, run(), net::detached); }
 
 void periodic_report::set_interval(double seconds) {
     interval_s_ = seconds > 0 ? seconds : 0;
-    next_ = std::chrono::steady_clock::now() +
-            std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(interval_s_));
+    next_ = std::chrono::steady_clock::now() + from_seconds(interval_s_);
     changed_.notify();
 }
 
@@ -28,8 +29,7 @@ net::awaitable<void> periodic_report::run() {
         if (interval_s_ <= 0 || now < next_) continue;
         report_();
         // Marlin schedules from the time of the report, so a late one does not cause a burst.
-        next_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(interval_s_));
+        next_ = now + from_seconds(interval_s_);
     }
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 // An auto-report (M155 temperatures, M27 S SD status): calls `report` every interval
 // seconds until set to 0.
-#include "async_event.hpp"
-
 #include <functional>
+
+#include "async_event.hpp"
 
 namespace printgate::sim {
 

@@ -2,10 +2,10 @@
 // The motion planner's ring of blocks, moving in real time: a block runs for its duration
 // after the one before it, and leaves the ring when done. Nothing ticks: occupancy and the
 // stepper position are computed from the clock when asked.
-#include "axes.hpp"
-
 #include <chrono>
 #include <deque>
+
+#include "axes.hpp"
 
 namespace printgate::sim {
 

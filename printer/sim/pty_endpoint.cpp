@@ -1,14 +1,13 @@
 #include "pty_endpoint.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
-
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -112,8 +111,8 @@ net::awaitable<void> pty_endpoint::read_loop(unsigned generation) {
             co_await pause.async_wait(net::as_tuple(net::use_awaitable));
             if (generation != generation_) co_return;
         }
-        auto [ec, n] = co_await master_.async_read_some(net::buffer(buffer),
-                                                        net::as_tuple(net::use_awaitable));
+        auto [ec, n] =
+            co_await master_.async_read_some(net::buffer(buffer), net::as_tuple(net::use_awaitable));
         if (generation != generation_) co_return;
         if (ec == net::error::operation_aborted) co_return;
         if (ec) {

@@ -1,10 +1,10 @@
 #pragma once
 // A pseudo-terminal standing in for a USB-serial port: the host opens LINK_PATH (a symlink to
 // /dev/pts/N) exactly as it would open /dev/ttyUSB0.
+#include <boost/asio/posix/stream_descriptor.hpp>
+
 #include "endpoint.hpp"
 #include "stream_writer.hpp"
-
-#include <boost/asio/posix/stream_descriptor.hpp>
 
 namespace printgate::sim {
 

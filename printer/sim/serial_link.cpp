@@ -1,9 +1,8 @@
 #include "serial_link.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-
-#include <algorithm>
 
 namespace printgate::sim {
 namespace {
@@ -21,11 +20,7 @@ paced_pipe::duration byte_time(unsigned baud) {
 }  // namespace
 
 serial_link::serial_link(net::any_io_executor ex, unsigned baud, std::chrono::microseconds latency)
-    : rx_(byte_time(baud), latency),
-      tx_(byte_time(baud), latency),
-      rx_event_(ex),
-      tx_event_(ex),
-      ex_(ex) {}
+    : rx_(byte_time(baud), latency), tx_(byte_time(baud), latency), rx_event_(ex), tx_event_(ex), ex_(ex) {}
 
 void serial_link::attach(endpoint& port, receiver on_receive) {
     port_ = &port;

@@ -2,12 +2,12 @@
 // The wire between host and firmware: both directions paced at the baud rate and delayed by
 // the USB adapter's latency. The firmware gets received bytes one batch at a time, each byte
 // only once it has "arrived".
+#include <chrono>
+#include <functional>
+
 #include "async_event.hpp"
 #include "endpoint.hpp"
 #include "paced_pipe.hpp"
-
-#include <chrono>
-#include <functional>
 
 namespace printgate::sim {
 

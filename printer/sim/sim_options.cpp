@@ -1,7 +1,6 @@
 #include "sim_options.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,8 +23,7 @@ bool split_host_port(const std::string& text, sim_options& opt) {
     auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0) return false;
     std::string host = text.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     const std::string port = text.substr(colon + 1);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
         return false;
@@ -123,7 +121,8 @@ std::optional<sim_options> parse_options(int argc, char** argv, int& exit_code) 
         exit_code = 2;
         return std::nullopt;
     };
-    if (pty.empty() == tcp.empty()) return fail("exactly one of --pty LINK_PATH or --tcp HOST:PORT is required");
+    if (pty.empty() == tcp.empty())
+        return fail("exactly one of --pty LINK_PATH or --tcp HOST:PORT is required");
     if (!pty.empty()) opt.pty_link = pty;
     if (!tcp.empty() && !split_host_port(tcp, opt)) return fail("--tcp expects HOST:PORT, got '" + tcp + "'");
     opt.usb_latency = std::chrono::microseconds(latency_us);

@@ -1,12 +1,12 @@
 #pragma once
 // Everything printgate-sim can be told on its command line, already validated.
-#include "fault_plan.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+
+#include "fault_plan.hpp"
 
 namespace printgate::sim {
 

@@ -1,14 +1,13 @@
 #pragma once
 // What the run did, for the --summary JSON: protocol counters and the order in which
 // numbered lines were executed (gaps, duplicates).
-#include "number_set.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "number_set.hpp"
 
 namespace printgate::sim {
 

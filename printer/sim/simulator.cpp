@@ -1,9 +1,9 @@
 #include "simulator.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "pty_endpoint.hpp"
 #include "tcp_endpoint.hpp"
-
-#include <spdlog/spdlog.h>
 
 namespace printgate::sim {
 

@@ -1,16 +1,15 @@
 #pragma once
 // Wires the pieces of one simulated printer together: the host-facing port, the paced
 // serial line, the firmware, and what gets recorded (log, summary).
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
 #include "endpoint.hpp"
 #include "exec_log.hpp"
 #include "firmware.hpp"
 #include "serial_link.hpp"
 #include "sim_options.hpp"
 #include "sim_stats.hpp"
-
-#include <boost/asio/io_context.hpp>
-
-#include <memory>
 
 namespace printgate::sim {
 

@@ -7,7 +7,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,8 +48,8 @@ private:
         while (generation == generation_ && !pending_.empty()) {
             chunk.swap(pending_);
             pending_.clear();
-            auto [ec, n] = co_await net::async_write(stream_, net::buffer(chunk),
-                                                     net::as_tuple(net::use_awaitable));
+            auto [ec, n] =
+                co_await net::async_write(stream_, net::buffer(chunk), net::as_tuple(net::use_awaitable));
             (void)n;
             if (generation != generation_) co_return;
             if (ec) {

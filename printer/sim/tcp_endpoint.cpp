@@ -1,9 +1,9 @@
 #include "tcp_endpoint.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/steady_timer.hpp>
 
 namespace printgate::sim {
 namespace {
@@ -12,8 +12,7 @@ constexpr std::size_t write_limit = 64 * 1024;
 
 }  // namespace
 
-tcp_endpoint::tcp_endpoint(net::any_io_executor ex, std::string host, std::uint16_t port,
-                           byte_sink& sink)
+tcp_endpoint::tcp_endpoint(net::any_io_executor ex, std::string host, std::uint16_t port, byte_sink& sink)
     : ex_(ex),
       host_(std::move(host)),
       port_(port),
@@ -104,8 +103,8 @@ net::awaitable<void> tcp_endpoint::read_loop(unsigned generation) {
             co_await pause.async_wait(net::as_tuple(net::use_awaitable));
             if (generation != generation_) co_return;
         }
-        auto [ec, n] = co_await socket_.async_read_some(net::buffer(buffer),
-                                                        net::as_tuple(net::use_awaitable));
+        auto [ec, n] =
+            co_await socket_.async_read_some(net::buffer(buffer), net::as_tuple(net::use_awaitable));
         if (generation != generation_ || ec) co_return;
         sink_.on_bytes(std::string_view(buffer.data(), n));
     }

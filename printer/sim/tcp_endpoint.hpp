@@ -1,12 +1,11 @@
 #pragma once
 // A TCP listener standing in for a serial-over-network bridge (ser2net, ESP3D): one client at
 // a time, the printer behind it keeps running when a client leaves.
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+
 #include "endpoint.hpp"
 #include "stream_writer.hpp"
-
-#include <boost/asio/ip/tcp.hpp>
-
-#include <cstdint>
 
 namespace printgate::sim {
 

@@ -1,8 +1,8 @@
 // printgate-sim --fault: each injected fault as the host sees it on the wire, and as the
 // log and the summary record it.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -172,7 +172,8 @@ TEST_F(sim_faults, VanishClosesTheTcpClientAndTheListenerComesBackOnTheSamePort)
     port_->send(numbered(1, "G90"));
     EXPECT_TRUE(port_->wait_closed());
     std::unique_ptr<line_port> again;
-    ASSERT_TRUE(wait_until([&] { return (again = line_port::connect_tcp(sim_->port())) != nullptr; }, patience));
+    ASSERT_TRUE(
+        wait_until([&] { return (again = line_port::connect_tcp(sim_->port())) != nullptr; }, patience));
     // Freshly reset: line numbers start over.
     again->send(numbered(1, "M105"));
     EXPECT_THAT(again->read_until(is_ok).back(), HasSubstr("ok T:21.00"));

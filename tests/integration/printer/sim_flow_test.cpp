@@ -1,8 +1,8 @@
 // printgate-sim over a real pty: receive-buffer overflow, the emergency parser, blocking
 // commands, busy keepalives, the planner and the command queue.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -10,7 +10,9 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-bool is_wait_report(const std::string& l) { return starts_with(l, " T:") && l.find(" W:") != std::string::npos; }
+bool is_wait_report(const std::string& l) {
+    return starts_with(l, " T:") && l.find(" W:") != std::string::npos;
+}
 
 class sim_flow : public ::testing::Test {
 protected:
@@ -55,7 +57,7 @@ TEST_F(sim_flow, EmergencyParserKillsEvenWhenTheBufferIsFull) {
     start({"--rx-buffer", "32", "--hotend-tau", "3600"});
     block_on_heating();
     port_->send(std::string(100, 'G') + "\n");  // fills the buffer
-    port_->send("N7 M112*23\n");               // a checksum after the code is fine
+    port_->send("N7 M112*23\n");                // a checksum after the code is fine
     auto lines = port_->read_until_prefix("Error:Printer halted");
     EXPECT_EQ(lines.back(), "Error:Printer halted. kill() called!");
     // Halted: nothing is answered any more.

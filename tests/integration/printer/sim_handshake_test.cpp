@@ -1,9 +1,9 @@
 // printgate-sim over a real pty: start-up, banner, M115 capabilities, reports, options.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
 
 #include <cstdio>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -49,20 +49,37 @@ TEST(sim_handshake, M115ReportsFirmwareAndDefaultCapabilities) {
     EXPECT_THAT(id, HasSubstr("EXTRUDER_COUNT:1"));
     EXPECT_THAT(id, HasSubstr("UUID:"));
     EXPECT_EQ(lines.back(), "ok");
-    for (const char* cap :
-         {"Cap:SERIAL_XON_XOFF:0", "Cap:BINARY_FILE_TRANSFER:0", "Cap:EEPROM:0", "Cap:VOLUMETRIC:1",
-          "Cap:AUTOREPORT_POS:0", "Cap:AUTOREPORT_TEMP:1", "Cap:PROGRESS:0", "Cap:PRINT_JOB:1", "Cap:AUTOLEVEL:0",
-          "Cap:Z_PROBE:0", "Cap:LEVELING_DATA:0", "Cap:BUILD_PERCENT:0", "Cap:SOFTWARE_POWER:0",
-          "Cap:TOGGLE_LIGHTS:0", "Cap:CASE_LIGHT_BRIGHTNESS:0", "Cap:EMERGENCY_PARSER:1",
-          "Cap:HOST_ACTION_COMMANDS:1", "Cap:PROMPT_SUPPORT:0", "Cap:SDCARD:1", "Cap:AUTOREPORT_SD_STATUS:1",
-          "Cap:THERMAL_PROTECTION:1", "Cap:MOTION_MODES:0", "Cap:ARCS:1", "Cap:ADVANCED_OK:0",
-          "Cap:CHAMBER_TEMPERATURE:0"})
+    for (const char* cap : {"Cap:SERIAL_XON_XOFF:0",
+                            "Cap:BINARY_FILE_TRANSFER:0",
+                            "Cap:EEPROM:0",
+                            "Cap:VOLUMETRIC:1",
+                            "Cap:AUTOREPORT_POS:0",
+                            "Cap:AUTOREPORT_TEMP:1",
+                            "Cap:PROGRESS:0",
+                            "Cap:PRINT_JOB:1",
+                            "Cap:AUTOLEVEL:0",
+                            "Cap:Z_PROBE:0",
+                            "Cap:LEVELING_DATA:0",
+                            "Cap:BUILD_PERCENT:0",
+                            "Cap:SOFTWARE_POWER:0",
+                            "Cap:TOGGLE_LIGHTS:0",
+                            "Cap:CASE_LIGHT_BRIGHTNESS:0",
+                            "Cap:EMERGENCY_PARSER:1",
+                            "Cap:HOST_ACTION_COMMANDS:1",
+                            "Cap:PROMPT_SUPPORT:0",
+                            "Cap:SDCARD:1",
+                            "Cap:AUTOREPORT_SD_STATUS:1",
+                            "Cap:THERMAL_PROTECTION:1",
+                            "Cap:MOTION_MODES:0",
+                            "Cap:ARCS:1",
+                            "Cap:ADVANCED_OK:0",
+                            "Cap:CHAMBER_TEMPERATURE:0"})
         EXPECT_THAT(lines, Contains(std::string(cap)));
 }
 
 TEST(sim_handshake, CapabilitiesAndReportsFollowTheOptions) {
-    sim_process sim(unpaced({"--advanced-ok", "--no-autoreport", "--no-emergency-parser", "--extruders", "2",
-                             "--chamber"}));
+    sim_process sim(unpaced(
+        {"--advanced-ok", "--no-autoreport", "--no-emergency-parser", "--extruders", "2", "--chamber"}));
     ASSERT_TRUE(sim.ready());
     auto port = sim.open();
     port->read_until_prefix("echo:SD card ok");
@@ -80,8 +97,9 @@ TEST(sim_handshake, CapabilitiesAndReportsFollowTheOptions) {
 
     port->send("M105\n");
     auto temps = port->read_until_prefix("ok");
-    EXPECT_EQ(temps.back(),
-              "ok T:21.00 /0.00 B:21.00 /0.00 C:21.00 /0.00 T0:21.00 /0.00 T1:21.00 /0.00 @:0 B@:0 C@:0 @0:0 @1:0");
+    EXPECT_EQ(
+        temps.back(),
+        "ok T:21.00 /0.00 B:21.00 /0.00 C:21.00 /0.00 T0:21.00 /0.00 T1:21.00 /0.00 @:0 B@:0 C@:0 @0:0 @1:0");
 }
 
 TEST(sim_handshake, M105AndM114AndUnknownCommands) {

@@ -1,14 +1,9 @@
 #pragma once
 // Black-box helpers for the printgate-sim tests: start the real binary, open its pty or
 // connect to its TCP port, and speak raw protocol bytes line by line.
-#include "process.hpp"
-#include "temp_dir.hpp"
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -18,11 +13,15 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
 
 namespace sim_test {
 
@@ -134,7 +133,8 @@ public:
         }
     }
 
-    std::vector<std::string> read_until_prefix(std::string_view prefix, std::chrono::milliseconds timeout = patience) {
+    std::vector<std::string> read_until_prefix(std::string_view prefix,
+                                               std::chrono::milliseconds timeout = patience) {
         return read_until([prefix](const std::string& l) { return starts_with(l, prefix); }, timeout);
     }
 
@@ -178,14 +178,17 @@ public:
     explicit sim_process(std::vector<std::string> options, transport how = transport::pty)
         : link_(dir_ / "ttySIM"), log_(dir_ / "exec.log"), summary_(dir_ / "summary.json") {
         std::vector<std::string> argv{PRINTGATE_SIM_BIN};
-        if (how == transport::pty) argv.insert(argv.end(), {"--pty", link_.string()});
-        else argv.insert(argv.end(), {"--tcp", "127.0.0.1:0"});
+        if (how == transport::pty)
+            argv.insert(argv.end(), {"--pty", link_.string()});
+        else
+            argv.insert(argv.end(), {"--tcp", "127.0.0.1:0"});
         argv.insert(argv.end(), {"--log", log_.string(), "--summary", summary_.string()});
         argv.insert(argv.end(), options.begin(), options.end());
         child_ = std::make_unique<child_process>(argv, dir_ / "out.txt", dir_ / "err.txt");
-        ready_ = wait_until([this] { return child_->out().find('\n') != std::string::npos || !child_->running(); },
-                            patience) &&
-                 child_->out().find("printgate-sim ready ") == 0;
+        ready_ =
+            wait_until([this] { return child_->out().find('\n') != std::string::npos || !child_->running(); },
+                       patience) &&
+            child_->out().find("printgate-sim ready ") == 0;
         if (ready_ && how == transport::tcp) {
             const auto out = child_->out();
             port_ = std::stoi(out.substr(out.rfind(':') + 1));

@@ -1,7 +1,7 @@
 // printgate-sim over a real pty: line numbers, checksums, Resend, M110, comments, the log.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -80,8 +80,9 @@ TEST_F(sim_line_protocol, M110SetsTheLineNumberNumberedOrNot) {
     // A numbered M110 carries its new number after the code, as Marlin reads it.
     EXPECT_THAT(exchange(numbered(7, "M110 N50")), ElementsAre("ok"));
     EXPECT_THAT(exchange(numbered(51, "G90")), ElementsAre("ok"));
-    EXPECT_THAT(exchange(numbered(1, "G90")),
-                ElementsAre("Error:Line Number is not Last Line Number+1, Last Line: 51", "Resend: 52", "ok"));
+    EXPECT_THAT(
+        exchange(numbered(1, "G90")),
+        ElementsAre("Error:Line Number is not Last Line Number+1, Last Line: 51", "Resend: 52", "ok"));
 }
 
 TEST_F(sim_line_protocol, UnnumberedLinesAndCommentsAndLineEndings) {

@@ -1,7 +1,7 @@
 // printgate-sim's SD card over a real pty: list, select, print, progress, pause, abort.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -32,9 +32,9 @@ protected:
     void SetUp() override {
         printgate::testing::write_file(files_ / "cube.gco", cube);
         printgate::testing::write_file(files_ / "slow.gco", slow_file());
-        sim_ = std::make_unique<sim_process>(unpaced({"--home-time", "0", "--sd-file",
-                                                      "CUBE.GCO:" + (files_ / "cube.gco").string(), "--sd-file",
-                                                      "SLOW.GCO:" + (files_ / "slow.gco").string()}));
+        sim_ = std::make_unique<sim_process>(
+            unpaced({"--home-time", "0", "--sd-file", "CUBE.GCO:" + (files_ / "cube.gco").string(),
+                     "--sd-file", "SLOW.GCO:" + (files_ / "slow.gco").string()}));
         ASSERT_TRUE(sim_->ready()) << sim_->process().err();
         port_ = sim_->open();
         ASSERT_TRUE(port_);
@@ -52,15 +52,16 @@ protected:
 };
 
 TEST_F(sim_sd, ListsTheCard) {
-    EXPECT_THAT(exchange("M20\n"), ElementsAre("Begin file list", "CUBE.GCO " + std::to_string(cube.size()),
-                                               "SLOW.GCO " + std::to_string(slow_file().size()), "End file list",
-                                               "ok"));
+    EXPECT_THAT(exchange("M20\n"),
+                ElementsAre("Begin file list", "CUBE.GCO " + std::to_string(cube.size()),
+                            "SLOW.GCO " + std::to_string(slow_file().size()), "End file list", "ok"));
 }
 
 TEST_F(sim_sd, SelectsAFileCaseInsensitivelyOrSaysItCannot) {
-    EXPECT_THAT(exchange("M23 cube.gco\n"),
-                ElementsAre("echo:Now fresh file: CUBE.GCO", "File opened: CUBE.GCO Size: " + std::to_string(cube.size()),
-                            "File selected", "ok"));
+    EXPECT_THAT(
+        exchange("M23 cube.gco\n"),
+        ElementsAre("echo:Now fresh file: CUBE.GCO",
+                    "File opened: CUBE.GCO Size: " + std::to_string(cube.size()), "File selected", "ok"));
     EXPECT_THAT(exchange("M23 nope.gco\n"), ElementsAre("open failed, File: nope.gco.", "ok"));
 }
 
@@ -142,7 +143,8 @@ TEST(sim_sd_dir, SdDirPutsEveryFileOnTheCard) {
     auto port = sim.open();
     port->read_until_prefix("echo:SD card ok");
     port->send("M20\n");
-    EXPECT_THAT(port->read_until(is_ok), ElementsAre("Begin file list", "a.gco 4", "b.gco 8", "End file list", "ok"));
+    EXPECT_THAT(port->read_until(is_ok),
+                ElementsAre("Begin file list", "a.gco 4", "b.gco 8", "End file list", "ok"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // printgate-sim --summary: gaps, duplicates and the other counters, computed as documented.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -37,8 +37,8 @@ TEST_F(sim_summary, HasEveryFieldAndIsWrittenOnSigint) {
     ASSERT_EQ(sim_->process().wait(patience), 0);
     const auto json = nlohmann::json::parse(printgate::testing::read_file(sim_->dir() / "summary.json"));
     for (const char* key : {"lines_accepted", "commands_executed", "gaps", "duplicates", "resends_requested",
-                            "checksum_errors", "line_number_errors", "rx_overflow_bytes", "lines_per_s", "killed",
-                            "resets", "max_rx_used", "max_command_slots_used", "sd_printing"})
+                            "checksum_errors", "line_number_errors", "rx_overflow_bytes", "lines_per_s",
+                            "killed", "resets", "max_rx_used", "max_command_slots_used", "sd_printing"})
         EXPECT_TRUE(json.contains(key)) << key;
     EXPECT_EQ(json["lines_accepted"], 6);
     EXPECT_EQ(json["commands_executed"], 6);
@@ -83,8 +83,8 @@ TEST_F(sim_summary, ALineThatDoesNotFollowTheLastExecutedOneIsAGap) {
 TEST_F(sim_summary, ErrorsAndResendsAreCountedSeparately) {
     start();
     exchange(numbered(1, "G90"));
-    exchange("N2 G90*0\n");      // checksum
-    exchange("N2 G90\n");        // no checksum: counted with checksum errors
+    exchange("N2 G90*0\n");        // checksum
+    exchange("N2 G90\n");          // no checksum: counted with checksum errors
     exchange(numbered(5, "G90"));  // line number
     exchange(numbered(2, "G90"));
     const auto json = sim_->stop();

@@ -1,8 +1,8 @@
 // printgate-sim --tcp: the same firmware behind a TCP listener, one client at a time, state
 // kept across clients.
-#include "sim_harness.hpp"
-
 #include <gmock/gmock.h>
+
+#include "sim_harness.hpp"
 
 namespace sim_test {
 namespace {
@@ -41,10 +41,12 @@ TEST_F(sim_tcp, SpeaksTheSameProtocol) {
     c->send("M115\n");
     // A client may connect in the middle of earlier output (here the tail of the banner,
     // paced out to nobody), as with a real serial bridge: skip to the answer.
-    c->read_until([](const std::string& l) { return l.find("FIRMWARE_NAME:Marlin 2.1.2 (printgate-sim)") == 0; });
+    c->read_until(
+        [](const std::string& l) { return l.find("FIRMWARE_NAME:Marlin 2.1.2 (printgate-sim)") == 0; });
     c->read_until(is_ok);
     c->send("N1 G90*0\n");
-    EXPECT_THAT(c->read_until(is_ok), ElementsAre("Error:checksum mismatch, Last Line: 0", "Resend: 1", "ok"));
+    EXPECT_THAT(c->read_until(is_ok),
+                ElementsAre("Error:checksum mismatch, Last Line: 0", "Resend: 1", "ok"));
     c->send(numbered(1, "G90"));
     EXPECT_THAT(c->read_until(is_ok), ElementsAre("ok"));
 }
