@@ -26,7 +26,7 @@ struct print_options {
     unsigned baud = 0;
     std::string flow = "windowed";
     std::size_t rx_buffer = 128;
-    std::string resend_ok = "learn";
+    std::string resend_ok = "ok";
     double timeout_s = 30;
     double busy_timeout_s = 3;
     double connect_timeout_s = 30;
@@ -82,9 +82,7 @@ int run_print(const print_options& o) {
     cfg.baud = o.baud;
     cfg.window.mode = o.flow == "one-line" ? flow_mode::one_line : flow_mode::windowed;
     cfg.window.rx_buffer_bytes = o.rx_buffer;
-    cfg.window.resend_ok = o.resend_ok == "ok" ? resend_ok_style::ok_follows
-                           : o.resend_ok == "no-ok" ? resend_ok_style::no_ok
-                                                    : resend_ok_style::learn;
+    cfg.window.resend_ok = o.resend_ok == "no-ok" ? resend_ok_style::no_ok : resend_ok_style::ok_follows;
     cfg.communication_timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
     cfg.busy_timeout = std::chrono::milliseconds(static_cast<long>(o.busy_timeout_s * 1000));
     cfg.auto_reconnect = o.reconnect_wait_s > 0;
@@ -100,10 +98,23 @@ int run_print(const print_options& o) {
     printer_host* host_ptr = nullptr;
     net::signal_set signals(io, SIGINT, SIGTERM);
     // Ends the run: the host lets go of the port and nothing else keeps io running.
-    auto finish = [&] {
+    // Ends the run once what the host still has to say (heaters off after a failure,
+    // the cancel moves, an emergency stop) reached the printer, or after 10 s.
+    net::steady_timer drain(io);
+    auto drain_until = std::chrono::steady_clock::now();
+    std::function<void()> finish = [&] {
+        if (!host_ptr->drained() && std::chrono::steady_clock::now() < drain_until) {
+            drain.expires_after(std::chrono::milliseconds(50));
+            drain.async_wait([&](boost::system::error_code) { finish(); });
+            return;
+        }
         signals.cancel();
         deadline.cancel();
         host_ptr->stop();
+    };
+    auto finish_soon = [&] {
+        drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        net::post(io, finish);
     };
 
     host_callbacks cb;
@@ -131,11 +142,11 @@ int run_print(const print_options& o) {
             // itself is never resumed without the owner deciding to.
             deadline.expires_after(std::chrono::milliseconds(static_cast<long>(o.reconnect_wait_s * 1000)));
             deadline.async_wait([&](boost::system::error_code err) {
-                if (!err) net::post(io, finish);
+                if (!err) finish_soon();
             });
             return;
         }
-        net::post(io, finish);
+        finish_soon();
     };
     cb.on_state = [&](host_state s, const std::string&) {
         if (s != host_state::operational) return;
@@ -145,12 +156,12 @@ int run_print(const print_options& o) {
             std::string reason;
             if (!host_ptr->start_job(std::move(job), reason)) {
                 std::cerr << "printgate-edge print: " << reason << "\n";
-                net::post(io, finish);
+                finish_soon();
             }
         } else if (result) {
             reconnected = true;
             if (!o.quiet) std::cout << "event reconnected: the printer is back; the interrupted job was not resumed" << std::endl;
-            net::post(io, finish);
+            finish_soon();
         }
     };
 
@@ -160,13 +171,13 @@ int run_print(const print_options& o) {
         if (err) return;
         std::string ignored;
         if (host.job_active()) host.cancel_job(ignored);
-        net::post(io, finish);
+        finish_soon();
     });
     deadline.expires_after(std::chrono::milliseconds(static_cast<long>(o.connect_timeout_s * 1000)));
     deadline.async_wait([&](boost::system::error_code err) {
         if (!err && !started) {
             std::cerr << "printgate-edge print: could not reach a printer on " << o.port << "\n";
-            net::post(io, finish);
+            finish_soon();
         }
     });
     host.start();
@@ -202,8 +213,8 @@ command_runner add_print_command(CLI::App& app) {
         ->check(CLI::IsMember({"windowed", "one-line"}))
         ->capture_default_str();
     app.add_option("--rx-buffer", o->rx_buffer, "firmware receive buffer in bytes (Marlin RX_BUFFER_SIZE)")->capture_default_str();
-    app.add_option("--resend-ok", o->resend_ok, "whether the firmware sends ok after Resend: learn, ok, no-ok")
-        ->check(CLI::IsMember({"learn", "ok", "no-ok"}))
+    app.add_option("--resend-ok", o->resend_ok, "whether the firmware sends ok after a Resend: ok (Marlin) or no-ok")
+        ->check(CLI::IsMember({"ok", "no-ok"}))
         ->capture_default_str();
     app.add_option("--timeout", o->timeout_s, "communication timeout in seconds")->capture_default_str();
     app.add_option("--busy-timeout", o->busy_timeout_s, "timeout past an expected busy keepalive, seconds")->capture_default_str();

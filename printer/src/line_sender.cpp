@@ -21,7 +21,6 @@ void line_sender::reset_numbering() {
     last_resend_number_ = 0;
     resend_count_ = 0;
     swallow_oks_ = 0;
-    learning_ = false;
     advanced_free_ = -1;
     advanced_line_ = 0;
 }
@@ -30,7 +29,6 @@ void line_sender::clear_in_flight() {
     in_flight_.clear();
     swallow_oks_ = 0;
     advanced_free_ = -1;
-    if (learning_) finish_learning_without_ok();
 }
 
 std::size_t line_sender::bytes_in_flight() const {
@@ -60,7 +58,7 @@ bool line_sender::window_allows(std::size_t bytes) const {
 }
 
 bool line_sender::can_send_new(std::string_view command) const {
-    if (resend_next_ || learning_) return false;
+    if (resend_next_) return false;
     // "N<number> " + command + "*<cs>\n": at most 10 + 1 + size + 5 bytes.
     std::size_t digits = std::to_string(next_number_).size();
     return window_allows(1 + digits + 1 + command.size() + 1 + 3 + 1);
@@ -88,7 +86,7 @@ const line_sender::history_entry* line_sender::find_history(std::uint32_t number
 }
 
 std::optional<std::string> line_sender::take_resend() {
-    if (!resend_next_ || learning_) return std::nullopt;
+    if (!resend_next_) return std::nullopt;
     const history_entry* entry = find_history(*resend_next_);
     if (entry == nullptr) {
         // Cannot happen: on_resend checked the whole range against the history, and the
@@ -109,12 +107,6 @@ std::optional<line_sender::ack> line_sender::on_ok(int advanced_buffer_free, std
         advanced_free_ = advanced_buffer_free;
         advanced_line_ = *advanced_line;
     }
-    if (learning_) {
-        // Marlin writes its ok right behind the Resend line; nothing else comes between.
-        learning_ = false;
-        limits_.resend_ok = resend_ok_style::ok_follows;
-        return std::nullopt;
-    }
     if (swallow_oks_ > 0) {
         --swallow_oks_;
         return std::nullopt;
@@ -134,7 +126,6 @@ std::optional<line_sender::ack> line_sender::on_ok(int advanced_buffer_free, std
 line_sender::resend_result line_sender::on_resend(std::uint32_t number) {
     ++stats_.resend_requests;
     auto doomed = std::find_if(in_flight_.begin(), in_flight_.end(), [](const transmission& t) { return t.doomed; });
-    if (learning_) finish_learning_without_ok();  // a Resend right behind a Resend: no ok between
     if (number == last_resend_number_ && doomed != in_flight_.end()) {
         // A line sent after the rejected one, rejected in turn: it answers that line.
         in_flight_.erase(doomed);
@@ -159,17 +150,8 @@ line_sender::resend_result line_sender::on_resend(std::uint32_t number) {
         if (t.number > number) t.doomed = true;
     resend_next_ = number;
     resend_end_ = next_number_;
-    if (limits_.resend_ok == resend_ok_style::ok_follows) {
-        ++swallow_oks_;
-    } else if (limits_.resend_ok == resend_ok_style::learn) {
-        learning_ = true;  // hold sending until the next answer, or until finish_learning_without_ok
-    }
+    if (limits_.resend_ok == resend_ok_style::ok_follows) ++swallow_oks_;
     return resend_result::rewound;
-}
-
-void line_sender::finish_learning_without_ok() {
-    learning_ = false;
-    limits_.resend_ok = resend_ok_style::no_ok;
 }
 
 }  // namespace printgate::printer

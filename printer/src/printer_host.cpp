@@ -259,11 +259,6 @@ void printer_host::tick() {
     }
     if (phase_ != phase::ready && phase_ != phase::identify) return;
 
-    if (sender_.learning_resend_style() && now - resend_at_ >= config_.resend_settle) {
-        spdlog::info("the firmware sends no ok after a resend request; continuing without expecting one");
-        sender_.finish_learning_without_ok();
-        wake_writer();
-    }
     if (sender_.lines_in_flight() > 0 && now - last_rx_ > current_timeout()) {
         on_timeout("no answer from the printer for " +
                    std::to_string(std::chrono::duration_cast<milliseconds>(now - last_rx_).count() / 1000.0) + " s");
@@ -335,13 +330,15 @@ void printer_host::note_command_sent(const std::string& text, std::uint32_t numb
 
 std::string printer_host::take_batch() {
     std::string out;
+    // The communication timeout counts from the first line sent into an idle link.
+    if (sender_.lines_in_flight() == 0) last_rx_ = clock_.now();
     while (!raw_out_.empty()) {
         out += raw_out_.front();
         raw_out_.pop_front();
     }
     if (halted_ || (phase_ != phase::ready && phase_ != phase::identify)) return out;
     while (auto line = sender_.take_resend()) out += *line;
-    if (sender_.resend_pending() || sender_.learning_resend_style()) return out;
+    if (sender_.resend_pending()) return out;
     while (!commands_.empty() && sender_.can_send_new(commands_.front().text)) {
         queued q = std::move(commands_.front());
         commands_.pop_front();

@@ -21,6 +21,12 @@ bool printer_host::ready_for_commands(std::string& why) const {
     return true;
 }
 
+bool printer_host::drained() const {
+    if (phase_ == phase::closed) return true;
+    if (phase_ != phase::ready) return false;  // a handshake is under way
+    return raw_out_.empty() && commands_.empty() && sender_.lines_in_flight() == 0 && !close_pending_;
+}
+
 bool printer_host::send_command(std::string command, std::string& why) {
     if (!ready_for_commands(why)) return false;
     auto stripped = strip_gcode(command);

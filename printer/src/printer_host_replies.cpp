@@ -22,9 +22,13 @@ bool is_resend_preamble(std::string_view text) {
 }  // namespace
 
 void printer_host::handle_line(std::string_view line) {
-    last_rx_ = clock_.now();
     if (cb_.on_terminal) cb_.on_terminal(false, std::string(line));
     const firmware_reply reply = parse_reply(line);
+    // Autoreported temperatures and chatter say nothing about our lines: only answers
+    // and keepalives hold off the communication timeout.
+    if (reply.what == firmware_reply::kind::ok || reply.what == firmware_reply::kind::resend ||
+        reply.what == firmware_reply::kind::busy || reply.what == firmware_reply::kind::start)
+        last_rx_ = clock_.now();
     last_was_busy_ = reply.what == firmware_reply::kind::busy;
     switch (reply.what) {
     case firmware_reply::kind::ok: handle_ok(reply, line); break;
@@ -39,7 +43,7 @@ void printer_host::handle_line(std::string_view line) {
     case firmware_reply::kind::wait:
         // Marlin says "wait" only after its queue sat empty for a while: whatever we
         // think is in flight was lost, so probe now instead of after the full timeout.
-        if (phase_ == phase::ready && sender_.lines_in_flight() > 0 && !sender_.learning_resend_style())
+        if (phase_ == phase::ready && sender_.lines_in_flight() > 0)
             on_timeout("the firmware is waiting for input while " + std::to_string(sender_.lines_in_flight()) +
                        " lines are unanswered");
         break;
@@ -109,7 +113,6 @@ void printer_host::handle_resend(const firmware_reply& reply) {
     const std::uint32_t n = reply.line_number;
     switch (sender_.on_resend(n)) {
     case line_sender::resend_result::rewound:
-        resend_at_ = clock_.now();
         emit(host_event::kind::resend, "the printer asked for line " + std::to_string(n) + " again");
         break;
     case line_sender::resend_result::duplicate:

@@ -118,41 +118,17 @@ TEST(line_sender, resend_rewinds_once_and_ignores_echoes_from_lines_in_flight) {
     EXPECT_EQ(s.counters().duplicates_ignored, 2u);
 }
 
-TEST(line_sender, learns_that_an_ok_follows_a_resend) {
-    line_sender s(windowed(resend_ok_style::learn));
-    s.send_new("G1 X1", 1);
-    EXPECT_EQ(s.on_resend(1), rr::rewound);
-    EXPECT_TRUE(s.learning_resend_style());
-    EXPECT_FALSE(s.take_resend());  // nothing is sent while learning
-    EXPECT_FALSE(s.on_ok());        // the ok right behind the Resend answers it
-    EXPECT_EQ(s.resend_style(), resend_ok_style::ok_follows);
-    ASSERT_TRUE(s.take_resend());
-    EXPECT_EQ(s.on_ok()->number, 1u);
-}
-
-TEST(line_sender, learns_that_no_ok_follows_a_resend) {
-    line_sender s(windowed(resend_ok_style::learn));
+TEST(line_sender, firmware_without_ok_after_resend) {
+    line_sender s(windowed(resend_ok_style::no_ok));
     s.send_new("G1 X1", 1);
     s.send_new("G1 X2", 2);
     EXPECT_EQ(s.on_resend(1), rr::rewound);
-    // Straight behind it, the echo for N2 arrives without an ok in between.
-    EXPECT_EQ(s.on_resend(1), rr::duplicate);
-    EXPECT_EQ(s.resend_style(), resend_ok_style::no_ok);
+    EXPECT_EQ(s.on_resend(1), rr::duplicate);  // the echo for N2, no ok between
     ASSERT_TRUE(s.take_resend());
     ASSERT_TRUE(s.take_resend());
-    EXPECT_EQ(s.on_ok()->number, 1u);
+    EXPECT_EQ(s.on_ok()->number, 1u);  // nothing swallowed
     EXPECT_EQ(s.on_ok()->number, 2u);
     EXPECT_EQ(s.lines_in_flight(), 0u);
-}
-
-TEST(line_sender, settle_timeout_decides_no_ok) {
-    line_sender s(windowed(resend_ok_style::learn));
-    s.send_new("G1 X1", 1);
-    s.on_resend(1);
-    s.finish_learning_without_ok();
-    EXPECT_EQ(s.resend_style(), resend_ok_style::no_ok);
-    ASSERT_TRUE(s.take_resend());
-    EXPECT_EQ(s.on_ok()->number, 1u);  // not swallowed
 }
 
 TEST(line_sender, resend_of_an_acknowledged_or_forgotten_line_is_refused) {

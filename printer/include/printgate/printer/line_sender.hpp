@@ -5,8 +5,7 @@
 // Every numbered line the host transmits gets exactly one answer from the firmware:
 // `ok` once it was processed, or a `Resend:` when it was rejected (bad checksum, or a
 // line number that does not follow because an earlier line was rejected). Marlin sends
-// an `ok` after each Resend as well; some firmwares do not, which is learnt on the first
-// resend of a connection (see resend_ok_style).
+// an `ok` after each Resend as well; some firmwares do not (see resend_ok_style).
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -22,9 +21,12 @@ enum class flow_mode {
     windowed,  // as many lines as the firmware's receive buffer can take
 };
 
-// Whether the firmware answers a Resend with an extra ok (Marlin does; some others do not).
-// `learn` decides on the first Resend: an ok right behind it means ok_follows.
-enum class resend_ok_style { learn, ok_follows, no_ok };
+// Whether the firmware answers a Resend with an extra ok. Marlin, Prusa, RepRapFirmware
+// and Klipper do; for firmware that does not, the owner sets no_ok (as OctoPrint's
+// "resends without ok" setting). A wrong ok_follows costs a communication timeout per
+// resend, never a lost or doubled line: the swallowed ok leaves one line counted as in
+// flight, which only makes the window smaller until the timeout's probe clears it.
+enum class resend_ok_style { ok_follows, no_ok };
 
 struct window_limits {
     flow_mode mode = flow_mode::windowed;
@@ -34,7 +36,7 @@ struct window_limits {
     std::size_t max_lines_in_flight = 32;
     std::size_t history_lines = 1024;        // larger than anything that can be in flight
     std::uint32_t max_resends_per_line = 8;  // the same line asked for again and again: give up
-    resend_ok_style resend_ok = resend_ok_style::learn;
+    resend_ok_style resend_ok = resend_ok_style::ok_follows;
 };
 
 class line_sender {
@@ -71,12 +73,6 @@ public:
         too_many,           // the same line was requested more than max_resends_per_line times
     };
     resend_result on_resend(std::uint32_t number);
-
-    // After the first Resend of a connection (style `learn`) nothing is sent until the
-    // firmware's next answer shows whether an ok follows a Resend. The host calls
-    // finish_learning_without_ok() when a short settle time passes with no ok.
-    bool learning_resend_style() const { return learning_; }
-    void finish_learning_without_ok();
 
     std::size_t lines_in_flight() const { return in_flight_.size(); }
     std::size_t bytes_in_flight() const;
@@ -118,7 +114,6 @@ private:
     std::uint32_t resend_count_ = 0;
     std::uint32_t acked_floor_ = 0;  // highest line whose ok was matched: never re-sent
     std::size_t swallow_oks_ = 0;  // oks that answer rejections, not processed lines
-    bool learning_ = false;  // waiting to see whether an ok follows the first Resend
     int advanced_free_ = -1;
     std::uint32_t advanced_line_ = 0;
     stats stats_;

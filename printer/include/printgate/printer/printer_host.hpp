@@ -42,7 +42,6 @@ struct host_config {
     milliseconds busy_timeout = seconds(3);
     milliseconds connect_timeout = seconds(10);   // per baud rate tried
     milliseconds hello_interval = seconds(1);
-    milliseconds resend_settle = milliseconds(250);
     milliseconds temperature_interval = seconds(2);
     int max_consecutive_timeouts = 5;             // then the link is given up as dead
     bool auto_reconnect = true;                   // reopen a port that vanished
@@ -156,6 +155,8 @@ public:
     unsigned baud() const { return baud_; }
     bool job_active() const { return job_ != nullptr; }
     bool sd_printing() const { return sd_printing_; }
+    // Nothing queued, nothing unanswered (or the link is gone): safe to stop.
+    bool drained() const;
     const job_streamer* job() const { return job_.get(); }
 
 private:
@@ -236,13 +237,12 @@ private:
     std::chrono::steady_clock::time_point last_temp_poll_{};
 
     std::string rx_partial_;
-    std::chrono::steady_clock::time_point last_rx_{};
+    std::chrono::steady_clock::time_point last_rx_{};  // last answer or keepalive
     std::chrono::steady_clock::time_point last_busy_{};
     milliseconds busy_interval_{2000};
     bool last_was_busy_ = false;
     std::chrono::steady_clock::time_point phase_since_{};
     std::chrono::steady_clock::time_point last_hello_{};
-    std::chrono::steady_clock::time_point resend_at_{};
     std::chrono::steady_clock::time_point reconnect_at_{};
     std::chrono::steady_clock::time_point close_at_{};
     bool close_pending_ = false;
