@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "firmware.hpp"
+#include "serial_line.hpp"
+#include "sim_time.hpp"
 
 namespace printgate::sim {
 namespace {
@@ -133,7 +135,7 @@ net::awaitable<std::optional<firmware::reply>> firmware::execute_m(const gcode_c
             co_return reply::ok;
         case 110:
             if (auto n = cmd.value('N')) {
-                intake_.set_last(std::lround(*n));
+                intake_.set_last(clamp_line_number(std::round(*n)));
                 stats_.line_numbers_reset(intake_.last());
             }
             co_return reply::ok;
@@ -207,7 +209,7 @@ net::awaitable<bool> firmware::synchronize() {
 }
 
 net::awaitable<void> firmware::dwell(std::chrono::duration<double> how_long, keepalive kind) {
-    const auto until = steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(how_long);
+    const auto until = steady_clock::now() + from_seconds(how_long.count());
     co_await wait_until(until, kind);
 }
 

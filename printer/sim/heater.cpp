@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sim_time.hpp"
+
 namespace printgate::sim {
 
 double heater::temperature(time_point now) const {
@@ -43,8 +45,7 @@ heater::time_point heater::reached_at(time_point now, double window, bool coolin
     if (std::abs(goal() - target_) > window) return time_point::max();
     const double gap = std::abs(temperature(now) - goal());
     const double seconds = tau_s_ * std::log(gap / (window * 0.999));
-    return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                     std::chrono::duration<double>(std::max(seconds, 0.0)) + std::chrono::milliseconds(1));
+    return now + from_seconds(seconds) + std::chrono::milliseconds(1);
 }
 
 }  // namespace printgate::sim

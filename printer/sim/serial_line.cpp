@@ -12,12 +12,19 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, last - first + 1);
 }
 
+// Marlin's line numbers are 32-bit; clamping keeps last+1 from ever overflowing.
 long number_at(std::string_view s, std::size_t pos) {
     const std::string digits(s.substr(pos, 16));
-    return std::strtol(digits.c_str(), nullptr, 10);
+    return clamp_line_number(std::strtol(digits.c_str(), nullptr, 10));
 }
 
 }  // namespace
+
+long clamp_line_number(double n) {
+    constexpr double low = -2147483648.0, high = 2147483647.0;
+    if (!(n >= low)) return static_cast<long>(n > high ? high : low);  // NaN too
+    return static_cast<long>(n > high ? high : n);
+}
 
 unsigned char gcode_checksum(std::string_view bytes) {
     unsigned char sum = 0;

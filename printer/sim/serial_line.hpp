@@ -20,6 +20,9 @@ struct serial_line {
     static serial_line parse(std::string_view line);
 };
 
+// Line numbers are 32-bit in Marlin; anything outside is pinned to the nearest end.
+long clamp_line_number(double n);
+
 // XOR of every byte, the checksum a host appends after '*'.
 unsigned char gcode_checksum(std::string_view bytes);
 

@@ -4,8 +4,14 @@
 
 namespace printgate::sim {
 
+// G-code values are untrusted: negative or NaN is nothing, and anything beyond 10^6 s (11 days)
+// is 10^6 s, so that neither the conversion nor a full planner's worth of such moves added
+// to the clock can overflow.
 inline std::chrono::steady_clock::duration from_seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+    constexpr double longest = 1e6;
+    if (!(s > 0)) return std::chrono::steady_clock::duration::zero();
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(s < longest ? s : longest));
 }
 
 }  // namespace printgate::sim
