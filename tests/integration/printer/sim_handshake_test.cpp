@@ -148,6 +148,33 @@ TEST(sim_handshake, AdvancedOkReportsLinePlannerAndQueueRoom) {
     EXPECT_EQ(p, 8);  // the quick stop emptied the planner
 }
 
+TEST(sim_handshake, ReopeningThePtyKeepsTheFirmwareGoing) {
+    sim_process sim(unpaced());
+    ASSERT_TRUE(sim.ready());
+    {
+        auto port = sim.open();
+        port->read_until_prefix("echo:SD card ok");
+        port->send(numbered(1, "M104 S150"));
+        EXPECT_EQ(port->read_line(), "ok");
+    }
+    // No reset on open (a pty has no DTR): the line number and the target carry on.
+    auto port = sim.open();
+    ASSERT_TRUE(port);
+    port->send(numbered(2, "M105"));
+    EXPECT_THAT(port->read_until_prefix("ok").back(), HasSubstr("/150.00"));
+}
+
+TEST(sim_handshake, VerboseLogsEveryLineBothWays) {
+    sim_process sim(unpaced({"-v"}));
+    ASSERT_TRUE(sim.ready());
+    auto port = sim.open();
+    port->send("M105\n");
+    port->read_until_prefix("ok");
+    ASSERT_TRUE(
+        wait_until([&] { return sim.process().err().find("send: ok T:") != std::string::npos; }, patience));
+    EXPECT_THAT(sim.process().err(), HasSubstr("recv: M105"));
+}
+
 TEST(sim_handshake, BadCommandLinesExitWithTwo) {
     temp_dir dir;
     EXPECT_EQ(run_and_wait({}), 2);
