@@ -62,7 +62,7 @@ const char* to_string(host_event::kind k) {
 
 printer_host::printer_host(net::any_io_executor ex, host_config config, host_callbacks callbacks, const clock& clk)
     : ex_(ex), config_(std::move(config)), cb_(std::move(callbacks)), clock_(clk), wake_(ex), retry_(ex),
-      sender_(config_.window) {}
+      sender_(config_.window), watchdog_(clk, config_.thermal) {}
 
 printer_host::~printer_host() { close_link(); }
 
@@ -216,6 +216,8 @@ void printer_host::begin_handshake() {
     sd_poll_queued_ = false;
     sd_printing_ = false;
     consecutive_timeouts_ = 0;
+    watchdog_.reset();
+    targets_.clear();
     set_state(host_state::connecting);
 }
 
@@ -326,6 +328,7 @@ void printer_host::note_command_sent(const std::string& text, std::uint32_t numb
     if (cb_.on_terminal) cb_.on_terminal(true, text);
     std::string word = command_word(text);
     if (is_long_running(word)) long_running_[number] = true;
+    note_target(word, text);
 }
 
 std::string printer_host::take_batch() {

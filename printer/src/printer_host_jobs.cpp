@@ -76,6 +76,7 @@ bool printer_host::pause_job(std::string& why) {
     // Stop feeding the job, let the moves already planned finish, note where the head
     // is, then retract, lift and park so the part is safe while paused.
     job_pause_requested_ = true;
+    watchdog_.set_paused(true);
     set_state(host_state::pausing);
     pause_position_pending_ = true;
     paused_at_.reset();
@@ -118,6 +119,7 @@ bool printer_host::resume_job(std::string& why) {
     enqueue(m.relative_e ? "M83" : "M82");
     if (m.feedrate) enqueue(fmt::format("G1 F{:.0f}", *m.feedrate));
     job_pause_requested_ = false;
+    watchdog_.set_paused(false);
     set_state(host_state::printing, "resumed");
     emit(host_event::kind::info, "job resumed");
     return true;
@@ -172,6 +174,7 @@ void printer_host::finish_job(job_status status, const std::string& reason) {
     job_pending_.reset();
     job_pause_requested_ = false;
     pause_position_pending_ = false;
+    watchdog_.set_paused(false);
     if (!halted_ && phase_ == phase::ready &&
         (state_ == host_state::printing || state_ == host_state::pausing || state_ == host_state::paused))
         set_state(host_state::operational, to_string(status));

@@ -188,6 +188,43 @@ void printer_host::handle_action(const firmware_reply& reply) {
 void printer_host::handle_temperatures(const std::vector<heater_reading>& readings) {
     temperatures_ = readings;
     if (cb_.on_temperatures) cb_.on_temperatures(temperatures_);
+    bool stop = false;
+    std::string why;
+    for (const auto& h : readings) {
+        // Lines printed while M109/M190 wait carry no target: the last one still holds.
+        if (h.target) targets_[h.name] = *h.target;
+        auto known = targets_.find(h.name);
+        const double target = known != targets_.end() ? known->second : 0.0;
+        for (const auto& e : watchdog_.on_reading(h.name, h.actual, target)) {
+            emit(host_event::kind::alert, "thermal watchdog: " + e.message);
+            if (e.action == thermal_action::stop && !stop) {
+                stop = true;
+                why = e.message;
+            }
+        }
+    }
+    if (!stop || halted_ || phase_ != phase::ready) return;
+    // A controlled stop: the job ends and every heater goes off ahead of anything queued.
+    if (job_) finish_job(job_status::failed, "thermal watchdog: " + why);
+    commands_.clear();
+    enqueue("M140 S0", {}, true);
+    for (int t = config_.extruders - 1; t >= 0; --t) enqueue("M104 T" + std::to_string(t) + " S0", {}, true);
+}
+
+void printer_host::note_target(const std::string& word, const std::string& command) {
+    std::string heater;
+    if (word == "M104" || word == "M109") {
+        double tool = 0;
+        heater = "T" + std::to_string(find_parameter(command, 'T', tool) ? static_cast<int>(tool) : 0);
+    } else if (word == "M140" || word == "M190") {
+        heater = "B";
+    } else if (word == "M141" || word == "M191") {
+        heater = "C";
+    } else {
+        return;
+    }
+    double target = 0;
+    if (find_parameter(command, 'S', target) || find_parameter(command, 'R', target)) watchdog_.on_target_set(heater, target);
 }
 
 void printer_host::handle_sd_line(std::string_view line) {

@@ -166,3 +166,13 @@ TEST_F(host_print, busy_for_sixty_seconds_during_homing_does_not_time_out) {
     expect_completed(o);
     EXPECT_EQ(o.run.out.find("event timeout"), std::string::npos) << o.run.out;
 }
+
+TEST_F(host_print, a_disconnected_thermistor_stops_the_job_and_switches_heaters_off) {
+    // The host's own watchdog, not the firmware: the reading drops to -14 C.
+    auto o = print({"--fault", "heater-fault@200"});
+    expect_stopped(o, "failed");
+    EXPECT_NE(o.run.out.find("thermal watchdog"), std::string::npos) << o.run.out;
+    EXPECT_GE(count_executed(o.log, "M104 T0 S0"), 1) << "hotend switched off";
+    EXPECT_GE(count_executed(o.log, "M140 S0"), 1) << "bed switched off";
+    EXPECT_FALSE(o.summary.value("killed", true)) << "a controlled stop, not M112";
+}

@@ -10,6 +10,7 @@
 #include "printgate/printer/firmware_reply.hpp"
 #include "printgate/printer/job_streamer.hpp"
 #include "printgate/printer/line_sender.hpp"
+#include "printgate/printer/thermal_watchdog.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -51,6 +52,8 @@ struct host_config {
     double pause_lift_mm = 10.0;
     std::optional<double> park_x, park_y;
     int extruders = 1;
+    // The host's own thermal watchdog, independent of the firmware's protection.
+    thermal_watchdog_config thermal;
 };
 
 enum class host_state { disconnected, connecting, operational, printing, pausing, paused, error };
@@ -179,6 +182,7 @@ private:
     void handle_start();
     void handle_action(const firmware_reply& reply);
     void handle_temperatures(const std::vector<heater_reading>& readings);
+    void note_target(const std::string& word, const std::string& command);
     void handle_sd_line(std::string_view line);
     void tick();
     void on_timeout(const std::string& why);
@@ -231,6 +235,8 @@ private:
     std::optional<axis_position> paused_at_;
     bool pause_position_pending_ = false;
 
+    thermal_watchdog watchdog_;
+    std::map<std::string, double> targets_;  // last target reported per heater
     std::vector<heater_reading> temperatures_;
     bool autoreport_ = false;
     bool temp_poll_queued_ = false;
