@@ -55,11 +55,13 @@ inline std::vector<std::string> write_job(const std::filesystem::path& file, int
     return job_moves;
 }
 
-// The executed job moves (in order) from the simulator's log.
+// The executed job moves (in order) from the simulator's log: extruding XY moves, so
+// the host's own park moves are not among them.
 inline std::vector<std::string> executed_moves(const std::vector<executed_command>& log) {
     std::vector<std::string> out;
     for (const auto& c : log)
-        if (c.number != "!" && c.number != "-" && c.text.starts_with("G1 X")) out.push_back(c.text);
+        if (c.number != "!" && c.number != "-" && c.text.starts_with("G1 X") && c.text.find(" E") != std::string::npos)
+            out.push_back(c.text);
     return out;
 }
 
