@@ -36,6 +36,17 @@ protected:
         cb.on_temperatures = [this](const std::vector<heater_reading>& t) { temps = t; };
         return std::make_unique<printer_host>(io.get_executor(), cfg, cb);
     }
+    // A host started on `port` and brought to operational (null when it did not get there).
+    std::unique_ptr<printer_host> connect(const std::string& port) {
+        auto host = make_host(port);
+        host->start();
+        if (!run_until([&] { return host->state() == host_state::operational; })) {
+            ADD_FAILURE() << "the host did not become operational on " << port;
+            shut_down(*host);
+            return nullptr;
+        }
+        return host;
+    }
     bool run_until(const std::function<bool()>& done, std::chrono::seconds limit = std::chrono::seconds(60)) {
         auto deadline = std::chrono::steady_clock::now() + limit;
         while (!done()) {
@@ -66,9 +77,8 @@ TEST_F(host_control, pause_parks_and_resume_restores_the_position) {
     auto job = write_job(job_file, 800);
     simulator sim(dir, {});
     ASSERT_TRUE(sim.ready());
-    auto host = make_host(sim.link().string());
-    host->start();
-    ASSERT_TRUE(run_until([&] { return host->state() == host_state::operational; }));
+    auto host = connect(sim.link().string());
+    ASSERT_TRUE(host);
     std::string why;
     ASSERT_TRUE(host->start_job(open_job(job_file), why)) << why;
     ASSERT_TRUE(run_until([&] { return host->job()->progress().commands_acked > 200; }));
@@ -112,9 +122,8 @@ TEST_F(host_control, cancel_stops_feeding_and_switches_everything_off) {
     auto job = write_job(job_file, 2000);
     simulator sim(dir, {});
     ASSERT_TRUE(sim.ready());
-    auto host = make_host(sim.link().string());
-    host->start();
-    ASSERT_TRUE(run_until([&] { return host->state() == host_state::operational; }));
+    auto host = connect(sim.link().string());
+    ASSERT_TRUE(host);
     std::string why;
     ASSERT_TRUE(host->start_job(open_job(job_file), why));
     ASSERT_TRUE(run_until([&] { return host->job()->progress().commands_acked > 100; }));
@@ -143,9 +152,8 @@ TEST_F(host_control, emergency_stop_reaches_a_firmware_whose_buffers_are_full) {
     }
     simulator sim(dir, {});
     ASSERT_TRUE(sim.ready());
-    auto host = make_host(sim.link().string());
-    host->start();
-    ASSERT_TRUE(run_until([&] { return host->state() == host_state::operational; }));
+    auto host = connect(sim.link().string());
+    ASSERT_TRUE(host);
     std::string why;
     ASSERT_TRUE(host->start_job(open_job(job_file), why));
     ASSERT_TRUE(run_until([&] { return host->sender().lines_in_flight() > 0; }));
@@ -170,9 +178,8 @@ TEST_F(host_control, sd_card_list_print_progress_and_done) {
     }
     simulator sim(dir, {"--sd-file", "CUBE.GCO:" + sd.string()});
     ASSERT_TRUE(sim.ready());
-    auto host = make_host(sim.link().string());
-    host->start();
-    ASSERT_TRUE(run_until([&] { return host->state() == host_state::operational; }));
+    auto host = connect(sim.link().string());
+    ASSERT_TRUE(host);
     std::string why;
     ASSERT_TRUE(host->sd_list(why));
     ASSERT_TRUE(run_until([&] { return !sd_files.empty(); }));
@@ -192,9 +199,8 @@ TEST_F(host_control, sd_card_list_print_progress_and_done) {
 TEST_F(host_control, temperatures_of_every_tool_bed_and_chamber) {
     simulator sim(dir, {"--extruders", "2", "--chamber"});
     ASSERT_TRUE(sim.ready());
-    auto host = make_host(sim.link().string());
-    host->start();
-    ASSERT_TRUE(run_until([&] { return host->state() == host_state::operational; }));
+    auto host = connect(sim.link().string());
+    ASSERT_TRUE(host);
     std::string why;
     ASSERT_TRUE(host->send_command("M104 T1 S150", why));
     ASSERT_TRUE(run_until([&] {
@@ -219,9 +225,8 @@ TEST_F(host_control, a_printer_behind_a_tcp_serial_bridge) {
     auto out = sim.out();
     auto at = out.find("tcp=") + 4;
     std::string address = out.substr(at, out.find_first_of(" \n", at) - at);
-    auto host = make_host("tcp://" + address);
-    host->start();
-    ASSERT_TRUE(run_until([&] { return host->state() == host_state::operational; }));
+    auto host = connect("tcp://" + address);
+    ASSERT_TRUE(host);
     std::string why;
     ASSERT_TRUE(host->start_job(open_job(job_file), why));
     ASSERT_TRUE(run_until([&] { return !results.empty(); }));
