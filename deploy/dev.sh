@@ -63,7 +63,7 @@ cmd_bench() {
   shift
   deps
   build release
-  local bin="build/release/tests/bench/bench_${name}"
+  local bin="build/release/tests/bench/${name}/bench_${name}"
   [ -x "$bin" ] || { echo "no bench named '$name' (see tests/bench/)" >&2; exit 2; }
   log "running bench $name"
   "$bin" "$@"
