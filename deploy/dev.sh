@@ -18,7 +18,13 @@ packages=(
   libboost1.81-dev libserialport-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev
   libssl-dev libsodium-dev libargon2-dev libsqlite3-dev libzxcvbn-dev libqrencode-dev
+  libtomlplusplus-dev libmosquitto-dev libturbojpeg0-dev
+  # Test peers nobody here wrote: a yamux implementation (Go), an MQTT broker, an
+  # MJPEG-over-HTTP camera (ffmpeg), a browser.
+  golang-go golang-github-hashicorp-yamux-dev mosquitto ffmpeg
 )
+# Only the benches need these: the set-ups people use today, measured beside printgate.
+bench_packages=(openssh-server openssh-client nginx-light wrk)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -28,7 +34,7 @@ as_root() {
 
 deps() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
@@ -61,7 +67,7 @@ cmd_test() {
 cmd_bench() {
   local name=${1:?usage: deploy/dev.sh bench NAME}
   shift
-  deps
+  deps "${bench_packages[@]}"
   build release
   local bin="build/release/tests/bench/${name}/bench_${name}"
   [ -x "$bin" ] || { echo "no bench named '$name' (see tests/bench/)" >&2; exit 2; }
