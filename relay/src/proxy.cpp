@@ -1,0 +1,302 @@
+#include "proxy.hpp"
+
+#include <chrono>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "offline_page.hpp"
+#include "proxy_websocket.hpp"
+
+namespace printgate::relay {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using namespace net::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
+
+// Beast reports a full body buffer (or one consumed by the writer) as need_buffer: for a
+// pump that is the normal case.
+error_code pumped(error_code ec) { return ec == http::error::need_buffer ? error_code{} : ec; }
+
+std::string client_address(const peer_info& peer) {
+    auto address = peer.address;
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+    return address.to_string();
+}
+
+}  // namespace
+
+proxy::proxy(common::any_stream& browser, beast::flat_buffer& browser_buffer,
+             proxy_deadline& deadline, const browser_options& options, device_directory& devices,
+             browser_stats& stats, const peer_info& peer)
+    : browser_(browser), browser_buffer_(browser_buffer), deadline_(deadline), options_(options),
+      devices_(devices), stats_(stats), peer_(peer),
+      upstream_buffer_(options.max_response_header_bytes + options.chunk_bytes),
+      up_chunk_(options.chunk_bytes), down_chunk_(options.chunk_bytes) {}
+
+proxy::~proxy() { close_upstream(); }
+
+void proxy::close_upstream() {
+    if (upstream_) upstream_.close();
+    upstream_ = common::any_stream{};
+    upstream_device_.clear();
+    upstream_buffer_.clear();
+}
+
+void proxy::note_buffers() {
+    stats_.note_buffer_bytes(browser_buffer_.capacity() + upstream_buffer_.capacity() +
+                             up_chunk_.size() + down_chunk_.size());
+}
+
+net::awaitable<proxy::outcome> proxy::forward(request_parser& parser, const request_check& check,
+                                              std::string_view device, std::string_view host,
+                                              std::string_view user) {
+    auto& req = parser.get();
+    if (upstream_ && upstream_device_ != device) close_upstream();
+    if (!upstream_) {
+        auto [ec, stream] = co_await devices_.open_stream(device);
+        if (ec || !stream) {
+            auto reply = offline_reply(device, devices_.presence(device),
+                                       std::chrono::system_clock::now(),
+                                       options_.offline_retry_after);
+            reply.close = !parser.is_done();
+            const auto wec = co_await write_reply(browser_, reply, req.version(), req.keep_alive(),
+                                                  req.method() == http::verb::head);
+            co_return (wec || reply.close || !req.keep_alive()) ? outcome::close
+                                                                : outcome::keep_alive;
+        }
+        upstream_ = std::move(stream);
+        upstream_device_ = std::string(device);
+        upstream_buffer_.clear();
+        ++stats_.upstream_streams;
+    }
+    device_ = std::string(device);
+    reading_browser_ = false;
+    response_done_ = false;
+    upstream_reusable_ = false;
+
+    http::request<http::buffer_body> out;
+    if (req.method() == http::verb::unknown)
+        out.method_string(req.method_string());
+    else
+        out.method(req.method());
+    out.target(req.target());
+    out.version(11);
+    const auto address = client_address(peer_);
+    make_upstream_fields(req.base(), out.base(), {address, host, user}, check.websocket_upgrade);
+    if (req.chunked())
+        out.chunked(true);
+    else if (auto length = parser.content_length(); length && *length > 0)
+        out.content_length(*length);
+
+    auto [request_ec, result] =
+        co_await (send_request(parser, out) && relay_response(parser, check));
+    if (request_ec || !parser.is_done()) {
+        close_upstream();
+        co_return outcome::close;
+    }
+    if (!upstream_reusable_) close_upstream();
+    co_return result;
+}
+
+net::awaitable<error_code> proxy::send_request(request_parser& parser,
+                                               http::request<http::buffer_body>& out) {
+    http::request_serializer<http::buffer_body> serializer{out};
+    out.body().data = nullptr;
+    out.body().size = 0;
+    out.body().more = !parser.is_done();
+    // The head goes first on its own: with "Expect: 100-continue" the browser sends the body
+    // only after the device's 100 came back through relay_response.
+    auto [ec, n] = co_await http::async_write(upstream_, serializer, tuple_awaitable);
+    ec = pumped(ec);
+    if (ec) co_return ec;
+    deadline_.touch();
+
+    auto& body = parser.get().body();
+    while (!parser.is_done()) {
+        if (response_done_) co_return http::error::partial_message;  // answered before the body ended
+        body.data = up_chunk_.data();
+        body.size = up_chunk_.size();
+        reading_browser_ = true;
+        auto [rec, rn] = co_await http::async_read(browser_, browser_buffer_, parser,
+                                                   tuple_awaitable);
+        reading_browser_ = false;
+        rec = pumped(rec);
+        if (rec) {
+            // The browser left or sent a broken body: the device saw half a request.
+            close_upstream();
+            co_return rec;
+        }
+        note_buffers();
+        const auto got = up_chunk_.size() - body.size;
+        deadline_.touch();
+        out.body().data = up_chunk_.data();
+        out.body().size = got;
+        out.body().more = !parser.is_done();
+        auto [wec, wn] = co_await http::async_write(upstream_, serializer, tuple_awaitable);
+        wec = pumped(wec);
+        if (wec) co_return wec;
+        stats_.bytes_to_device += got;
+        deadline_.touch();
+    }
+    co_return error_code{};
+}
+
+net::awaitable<void> proxy::fail_response(request_parser& parser, unsigned status,
+                                          std::string_view title, std::string_view message) {
+    auto reply = html_page(status, title, message);
+    reply.close = true;
+    const auto& req = parser.get();
+    (void)co_await write_reply(browser_, reply, req.version(), false,
+                               req.method() == http::verb::head);
+}
+
+net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
+                                                     const request_check& check) {
+    const auto& req = parser.get();
+    const bool head_request = req.method() == http::verb::head;
+    // Whatever happens below, a request half still waiting for body bytes that nobody will
+    // read is ended by closing the browser side.
+    struct finish_guard {
+        proxy& self;
+        ~finish_guard() {
+            self.response_done_ = true;
+            if (self.reading_browser_) self.browser_.close();
+        }
+    } guard{*this};
+
+    for (;;) {
+        http::response_parser<http::buffer_body> res_parser;
+        res_parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
+        res_parser.body_limit(boost::none);
+        if (head_request) res_parser.skip(true);
+
+        auto [ec, n] = co_await http::async_read_header(upstream_, upstream_buffer_, res_parser,
+                                                        tuple_awaitable);
+        if (ec) {
+            spdlog::info("relay: {} did not answer {} {}: {}", device_, req.method_string(),
+                         req.target(), ec.message());
+            close_upstream();
+            co_await fail_response(parser, 502, device_ + " did not answer",
+                                   device_ + " closed the connection before answering. "
+                                             "Try again in a moment.");
+            co_return outcome::close;
+        }
+        note_buffers();
+        deadline_.touch();
+        auto& res = res_parser.get();
+        const unsigned status = res.result_int();
+
+        if (status == 101) {
+            if (!check.websocket_upgrade) {
+                close_upstream();
+                co_await fail_response(parser, 502, "Unexpected upgrade",
+                                       device_ + " switched protocols without being asked to.");
+                co_return outcome::close;
+            }
+            http::response<http::empty_body> switching{res.result(), 11};
+            switching.reason(res.reason());
+            make_downstream_fields(res.base(), switching.base(), true);
+            auto [wec, wn] = co_await http::async_write(browser_, switching, tuple_awaitable);
+            if (wec) co_return outcome::close;
+            websocket_pump pump(browser_, browser_buffer_, upstream_, upstream_buffer_, deadline_,
+                                options_, stats_);
+            co_await pump.run();
+            close_upstream();
+            co_return outcome::close;
+        }
+        if (status / 100 == 1) {
+            // 100 Continue, 102, 103 Early Hints: pass on and wait for the final answer.
+            http::response<http::empty_body> interim{res.result(), 11};
+            interim.reason(res.reason());
+            make_downstream_fields(res.base(), interim.base(), false);
+            auto [wec, wn] = co_await http::async_write(browser_, interim, tuple_awaitable);
+            if (wec) {
+                close_upstream();
+                co_return outcome::close;
+            }
+            continue;
+        }
+
+        http::response<http::buffer_body> out{res.result(), req.version() == 10 ? 10u : 11u};
+        out.reason(res.reason());
+        make_downstream_fields(res.base(), out.base(), false);
+        const bool bodiless = head_request || status == 204 || status == 304;
+        bool close_delimited = false;
+        if (bodiless) {
+            if (head_request && res.count(http::field::content_length) != 0)
+                out.set(http::field::content_length, res[http::field::content_length]);
+        } else if (auto length = res_parser.content_length()) {
+            out.content_length(*length);
+        } else if (req.version() == 11) {
+            out.chunked(true);  // chunked, or delimited by the device closing: chunked here
+        } else {
+            close_delimited = true;  // an HTTP/1.0 browser: end the body by closing
+        }
+        const bool browser_keep = req.keep_alive() && !close_delimited;
+        out.keep_alive(browser_keep);
+
+        http::response_serializer<http::buffer_body> serializer{out};
+        out.body().data = nullptr;
+        out.body().size = 0;
+        out.body().more = !bodiless && !res_parser.is_done();
+        auto [hec, hn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
+        hec = pumped(hec);
+        if (hec) {
+            close_upstream();
+            co_return outcome::close;
+        }
+        deadline_.touch();
+
+        auto& body = res.body();
+        while (!res_parser.is_done()) {
+            body.data = down_chunk_.data();
+            body.size = down_chunk_.size();
+            auto [rec, rn] = co_await http::async_read(upstream_, upstream_buffer_, res_parser,
+                                                       tuple_awaitable);
+            rec = pumped(rec);
+            if (rec) {
+                // The device went away mid-response: the browser cannot get a complete
+                // answer, so its connection ends here rather than hang.
+                spdlog::info("relay: {} broke off a response: {}", device_, rec.message());
+                close_upstream();
+                co_return outcome::close;
+            }
+            note_buffers();
+            const auto got = down_chunk_.size() - body.size;
+            deadline_.touch();
+            out.body().data = down_chunk_.data();
+            out.body().size = got;
+            out.body().more = !res_parser.is_done();
+            auto [wec, wn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
+            wec = pumped(wec);
+            if (wec) {
+                close_upstream();
+                co_return outcome::close;
+            }
+            stats_.bytes_to_browser += got;
+            deadline_.touch();
+        }
+        if (bodiless && !serializer.is_done()) {
+            // Only the head was written; finish the serializer without a body.
+            out.body().more = false;
+            auto [fec, fn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
+            if (pumped(fec)) co_return outcome::close;
+        }
+        upstream_reusable_ = res.keep_alive() && !res_parser.need_eof();
+        co_return browser_keep ? outcome::keep_alive : outcome::close;
+    }
+}
+
+}  // namespace printgate::relay
