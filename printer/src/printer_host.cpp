@@ -259,7 +259,16 @@ void printer_host::tick() {
         }
         return;
     }
-    if (phase_ != phase::ready && phase_ != phase::identify) return;
+    if (phase_ == phase::identify) {
+        // A firmware that never names itself: carry on without capabilities rather than
+        // hang (resending M115 could not tell a late reply from a new one).
+        if (now - phase_since_ > config_.connect_timeout) {
+            emit(host_event::kind::warning, "the printer did not identify itself (no FIRMWARE_NAME in its M115 reply)");
+            finish_identify();
+        }
+        return;
+    }
+    if (phase_ != phase::ready) return;
 
     if (sender_.lines_in_flight() > 0 && now - last_rx_ > current_timeout()) {
         on_timeout("no answer from the printer for " +
@@ -339,7 +348,8 @@ std::string printer_host::take_batch() {
         out += raw_out_.front();
         raw_out_.pop_front();
     }
-    if (halted_ || (phase_ != phase::ready && phase_ != phase::identify)) return out;
+    // Numbered lines wait until identify has synchronised the line numbering.
+    if (halted_ || phase_ != phase::ready) return out;
     while (auto line = sender_.take_resend()) out += *line;
     if (sender_.resend_pending()) return out;
     while (!commands_.empty() && sender_.can_send_new(commands_.front().text)) {

@@ -61,7 +61,10 @@ void printer_host::handle_line(std::string_view line) {
         break;
     case firmware_reply::kind::firmware_info:
         for (auto& [key, value] : parse_firmware_info(line)) {
-            if (key == "FIRMWARE_NAME") firmware_.name = value;
+            if (key == "FIRMWARE_NAME") {
+                firmware_.name = value;
+                identify_heard_ = true;
+            }
             firmware_.info[key] = value;
         }
         break;
@@ -80,11 +83,25 @@ void printer_host::handle_line(std::string_view line) {
 void printer_host::handle_ok(const firmware_reply& reply, std::string_view line) {
     consecutive_timeouts_ = 0;
     if (phase_ == phase::hello) {
-        // The answer to M110 N0: the firmware listens and counts from line 1.
+        // Some answer: the firmware listens. This ok may still be stale (an answer to a
+        // line fragment left in the board's buffer by a reset), so nothing is counted on
+        // it: identify resets the numbering and synchronises on M115's own reply.
         phase_ = phase::identify;
+        phase_since_ = clock_.now();
+        identify_heard_ = false;
         sender_.reset_numbering();
         spdlog::info("printer answered on {}{}", config_.port, baud_ ? " at " + std::to_string(baud_) + " baud" : "");
-        enqueue("M115", [this] { finish_identify(); });
+        // Unnumbered, so that a firmware still counting old line numbers cannot reject
+        // them; the firmware runs them in order, so once M115's reply is complete the
+        // numbering reset is done too and every later ok answers one of our lines.
+        raw_out_.push_back("M110 N0\nM115\n");
+        wake_writer();
+        return;
+    }
+    if (phase_ == phase::identify) {
+        // Only the ok that closes M115's reply (FIRMWARE_NAME, Cap: lines) counts; oks
+        // before it answer stale fragments or the M110.
+        if (identify_heard_) finish_identify();
         return;
     }
     if (auto readings = parse_temperatures(line)) handle_temperatures(*readings);
@@ -109,7 +126,9 @@ void printer_host::handle_ok(const firmware_reply& reply, std::string_view line)
 }
 
 void printer_host::handle_resend(const firmware_reply& reply) {
-    if (phase_ != phase::ready && phase_ != phase::identify) return;
+    // Before identify completes no numbered line is out: a Resend refers to a stale
+    // fragment and the unnumbered M110 resets the numbering anyway.
+    if (phase_ != phase::ready) return;
     const std::uint32_t n = reply.line_number;
     switch (sender_.on_resend(n)) {
     case line_sender::resend_result::rewound:

@@ -215,6 +215,7 @@ private:
 
     host_state state_ = host_state::disconnected;
     phase phase_ = phase::closed;
+    bool identify_heard_ = false;  // FIRMWARE_NAME arrived since identify began
     line_sender sender_;
     firmware_identity firmware_;
     unsigned baud_ = 0;
