@@ -5,7 +5,6 @@
 #include <limits>
 #include <string>
 
-#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -30,13 +29,24 @@ constexpr std::size_t write_batch = 256 * 1024;
 
 void post_io(const net::any_io_executor& ex, common::io_handler& h, error_code ec,
              std::size_t n) {
-    if (h) net::post(ex, net::append(std::move(h), ec, n));
+    if (!h) return;
+    // Single-threaded: every handler runs on the session's executor, never inline.
+    net::post(ex, [h = std::move(h), ec, n]() mutable { std::move(h)(ec, n); });
     h = nullptr;
 }
 
 void post_done(const net::any_io_executor& ex, common::done_handler& h, error_code ec) {
-    if (h) net::post(ex, net::append(std::move(h), ec));
+    if (!h) return;
+    net::post(ex, [h = std::move(h), ec]() mutable { std::move(h)(ec); });
     h = nullptr;
+}
+
+// Boost 1.81's any_completion_handler move assignment recurses forever (it copies from an
+// lvalue through its converting constructor): move-construct and swap instead.
+template <class Handler>
+void store(Handler& slot, Handler&& handler) {
+    Handler tmp(std::move(handler));
+    slot.swap(tmp);
 }
 
 std::size_t total_size(const common::buffer_list<net::mutable_buffer>& b) {
@@ -506,7 +516,7 @@ void session::stream_read(const state_ptr& st, const common::buffer_list<net::mu
         return;
     }
     st->read_buffers = b;
-    st->read_handler = std::move(h);
+    store(st->read_handler, std::move(h));
 }
 
 void session::stream_write(const state_ptr& st, const common::buffer_list<net::const_buffer>& b,
@@ -531,7 +541,7 @@ void session::stream_write(const state_ptr& st, const common::buffer_list<net::c
     st->write_buffers = b;
     st->write_total = total;
     st->write_done = 0;
-    st->write_handler = std::move(h);
+    store(st->write_handler, std::move(h));
     if (st->send_window > 0) make_ready(st);
 }
 
@@ -545,7 +555,7 @@ void session::stream_shutdown(const state_ptr& st, common::done_handler h) {
         return;
     }
     st->fin_requested = true;
-    st->shutdown_handler = std::move(h);
+    store(st->shutdown_handler, std::move(h));
     make_ready(st);
 }
 

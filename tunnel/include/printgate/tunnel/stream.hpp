@@ -65,7 +65,8 @@ public:
     template <class Token>
     auto async_shutdown(Token&& token) {
         return net::async_initiate<Token, void(error_code)>(
-            [this](common::done_handler handler) { start_shutdown(std::move(handler)); }, token);
+            [this](common::done_handler handler) { start_shutdown(std::move(handler)); },
+            token);
     }
 
     // Abortive: RST to the peer; pending operations complete with operation_aborted.
