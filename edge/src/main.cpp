@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
     std::map<CLI::App*, printgate::edge::command_runner> runners;
     auto* print = app.add_subcommand("print", "Print a G-code file headless and exit 0 only when every line was acknowledged");
     runners[print] = printgate::edge::add_print_command(*print);
+    auto* run = app.add_subcommand("run", "Run the edge application: printer manager, HTTP API, files, jobs, history");
+    runners[run] = printgate::edge::add_run_command(*run);
     auto* ports = app.add_subcommand("ports", "List serial ports with what identifies them");
     runners[ports] = printgate::edge::add_ports_command(*ports);
 

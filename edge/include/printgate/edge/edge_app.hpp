@@ -1,0 +1,54 @@
+#pragma once
+// The edge application: configuration, printer manager, files, history, pushes and the HTTP
+// server, wired together. The tunnel client hands its streams to http().serve().
+#include "printgate/edge/edge_config.hpp"
+#include "printgate/edge/file_store.hpp"
+#include "printgate/edge/history_store.hpp"
+#include "printgate/edge/http_server.hpp"
+#include "printgate/edge/printer_manager.hpp"
+#include "printgate/edge/push_hub.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+
+namespace printgate::edge {
+
+class edge_app {
+public:
+    // Creates the state folder, opens the history, loads or creates the API key.
+    static std::unique_ptr<edge_app> create(boost::asio::any_io_executor ex, edge_config config, std::string& why);
+    ~edge_app();
+
+    // Binds the loopback (or LAN) listener; returns the bound port, 0 with `why` on failure.
+    std::uint16_t listen(std::string& why);
+    void start();  // printer auto-connect
+    void stop();   // closes the listener and the printer
+
+    const edge_config& config() const { return config_; }
+    printer_manager& printer() { return *printer_; }
+    file_store& files() { return files_; }
+    history_store& history() { return *history_; }
+    push_hub& hub() { return hub_; }
+    http_server& http() { return http_; }
+    const std::string& api_key() const { return api_key_; }
+    bool lan() const;  // the listener is reachable from other machines
+
+private:
+    edge_app(boost::asio::any_io_executor ex, edge_config config, std::unique_ptr<history_store> history,
+             std::string api_key);
+    struct listener;
+
+    boost::asio::any_io_executor ex_;
+    edge_config config_;
+    std::unique_ptr<history_store> history_;
+    file_store files_;
+    std::unique_ptr<printer_manager> printer_;
+    push_hub hub_;
+    http_server http_;
+    std::string api_key_;
+    std::unique_ptr<listener> listener_;
+};
+
+}  // namespace printgate::edge

@@ -1,0 +1,71 @@
+#pragma once
+// The edge's configuration (/etc/printgate/edge.toml). Every key and its default is listed
+// in edge/README.md; a key this file does not know, or a value of the wrong type or out of
+// range, is an error naming it (a typo must not silently fall back to a default).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace printgate::edge {
+
+struct printer_profile {
+    std::string name = "Generic Marlin printer";
+    double volume_x = 220, volume_y = 220, volume_z = 250;  // mm
+    bool heated_bed = true;
+    int extruders = 1;
+    double max_hotend_temp = 285;  // C
+    double max_bed_temp = 120;     // C
+};
+
+struct edge_config {
+    // [http]
+    std::string http_address = "127.0.0.1";  // loopback only unless the LAN listener is on
+    std::uint16_t http_port = 8080;           // 0: the OS chooses
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_body_bytes = 64 * 1024;   // every body except uploads
+    std::size_t websocket_queue = 64;         // messages per client before dropping
+
+    // [printer]
+    std::string printer_id = "printer";  // names this printer in pushes and replies
+    std::string printer_port;  // device, usb:VID:PID[:SERIAL], tcp://host:port; "" = none
+    unsigned baud = 0;         // 0 = autodetect
+    bool auto_connect = true;
+    std::string flow = "windowed";  // or "one-line"
+    std::size_t rx_buffer = 128;
+
+    // [profile]
+    printer_profile profile;
+
+    // [files]
+    std::uint64_t max_upload_bytes = 512ull * 1024 * 1024;
+
+    // [history]
+    unsigned checkpoint_interval_ms = 1000;
+
+    // [api]
+    std::string api_key;  // "": generated once into STATE_DIR/api_key (0600)
+
+    // [state]
+    std::filesystem::path state_dir = "/var/lib/printgate";
+
+    // [demo]
+    std::string sim_binary = "printgate-sim";
+    std::vector<std::string> sim_args;  // extra printgate-sim options (tests: faster homing)
+    bool demo = false;
+};
+
+struct config_result {
+    std::optional<edge_config> config;
+    std::string error;  // names the key or the file
+};
+
+// Parses TOML text; `base` supplies the defaults (demo or production).
+config_result parse_config(std::string_view toml_text, edge_config base = {});
+config_result load_config(const std::filesystem::path& file, edge_config base = {});
+
+// --demo: a simulated printer, HTTP on an OS-chosen loopback port, state in `state_dir`.
+edge_config demo_config(const std::filesystem::path& state_dir);
+
+}  // namespace printgate::edge

@@ -1,0 +1,99 @@
+// The OctoPrint-compatible subset that PrusaSlicer, OrcaSlicer, Cura and phone apps use:
+// /api/version, /api/server, /api/printer, /api/job (GET, POST). Uploads to
+// /api/files/local are in upload_route.cpp. The API key is checked in http_session.cpp.
+#include "http_types.hpp"
+#include "printgate/edge/edge_app.hpp"
+
+namespace printgate::edge {
+
+using printgate::printer::host_state;
+
+namespace {
+
+nlohmann::json octoprint_state(edge_app& app) {
+    const auto s = app.printer().state();
+    const bool operational = s == host_state::operational || s == host_state::printing || s == host_state::pausing ||
+                             s == host_state::paused;
+    const char* text = s == host_state::printing ? "Printing"
+                       : s == host_state::paused ? "Paused"
+                       : s == host_state::pausing ? "Pausing"
+                       : operational ? "Operational"
+                       : s == host_state::error ? "Error" : "Offline";
+    return {{"text", text},
+            {"flags", {{"operational", operational},
+                       {"printing", s == host_state::printing},
+                       {"paused", s == host_state::paused},
+                       {"pausing", s == host_state::pausing},
+                       {"cancelling", false},
+                       {"error", s == host_state::error},
+                       {"ready", s == host_state::operational},
+                       {"closedOrError", !operational},
+                       {"sdReady", false}}}};
+}
+
+}  // namespace
+
+std::optional<response> route_octoprint(route_context& ctx) {
+    const auto& req = ctx.req;
+    auto& app = ctx.app;
+    const bool get = req.method() == http::verb::get;
+    if (ctx.path == "/api/version" && get)
+        return json_response(req, http::status::ok, {{"api", "0.1"}, {"server", "1.10.0"}, {"text", "OctoPrint 1.10.0 (printgate-edge)"}});
+    if (ctx.path == "/api/server" && get)
+        return json_response(req, http::status::ok, {{"version", "1.10.0"}, {"safemode", nullptr}});
+    if (ctx.path == "/api/printer" && get) {
+        auto s = app.printer().state();
+        if (s == host_state::disconnected || s == host_state::connecting)
+            return error_response(req, http::status::conflict, "Printer is not operational");
+        nlohmann::json temps = nlohmann::json::object();
+        for (const auto& [name, h] : app.printer().temperatures_json()["heaters"].items()) {
+            std::string key = name == "B" ? "bed" : name == "C" ? "chamber" : name == "T" ? "tool0" : "tool" + name.substr(1);
+            temps[key] = {{"actual", h["actual"]}, {"target", h["target"]}, {"offset", 0}};
+        }
+        return json_response(req, http::status::ok, {{"state", octoprint_state(app)}, {"temperature", temps}});
+    }
+    if (ctx.path == "/api/job") {
+        if (get) {
+            auto j = app.printer().job_json();
+            const bool active = j.value("active", false);
+            return json_response(
+                req, http::status::ok,
+                {{"state", octoprint_state(app)["text"]},
+                 {"job", {{"file", {{"name", active ? j["file"] : nlohmann::json(nullptr)}, {"origin", "local"}}},
+                          {"estimatedPrintTime", active ? j["estimate_s"] : nlohmann::json(nullptr)}}},
+                 {"progress", {{"completion", active ? nlohmann::json(j.value("fraction", 0.0) * 100) : nlohmann::json(nullptr)},
+                               {"filepos", active ? j["bytes_acked"] : nlohmann::json(nullptr)},
+                               {"printTime", active ? j["elapsed_s"] : nlohmann::json(nullptr)},
+                               {"printTimeLeft", active ? j["time_left_s"] : nlohmann::json(nullptr)}}}});
+        }
+        if (req.method() != http::verb::post) return error_response(req, http::status::method_not_allowed, "GET or POST");
+        std::optional<response> err;
+        auto body = json_body(ctx, err);
+        if (!body) return err;
+        const auto command = body->value("command", "");
+        std::string why;
+        bool ok = false;
+        auto& printer = app.printer();
+        if (command == "cancel") {
+            ok = printer.cancel(why);
+        } else if (command == "pause") {
+            const auto action = body->value("action", "toggle");
+            const bool paused = printer.state() == host_state::paused;
+            if (action == "pause" || (action == "toggle" && !paused)) ok = printer.pause(why);
+            else if (action == "resume" || action == "toggle") ok = printer.resume(why);
+            else return error_response(req, http::status::bad_request, "action: pause, resume or toggle");
+        } else if (command == "start") {
+            why = "select a file with an upload (select=true, print=true) or use /api/v1/job";
+        } else {
+            return error_response(req, http::status::bad_request, "command: start, cancel or pause");
+        }
+        if (!ok) return error_response(req, http::status::conflict, why);
+        response res{http::status::no_content, req.version()};
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        return res;
+    }
+    return std::nullopt;
+}
+
+}  // namespace printgate::edge

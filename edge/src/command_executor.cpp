@@ -1,0 +1,68 @@
+#include "command_executor.hpp"
+
+#include "printgate/edge/edge_app.hpp"
+
+namespace printgate::edge {
+
+using json = nlohmann::json;
+using printgate::printer::host_state;
+
+namespace {
+
+json error_reply(edge_app& app, const std::string& field, const std::string& message, const json& id) {
+    return app.printer().envelope("error", {{"field", field}, {"message", message}}, id);
+}
+
+}  // namespace
+
+json execute_command(edge_app& app, const command_request& c, const std::string& user) {
+    auto& printer = app.printer();
+    std::string why;
+    auto ok = [&](json data = json::object()) { return printer.envelope("success", std::move(data), c.id); };
+    if (c.type == "printer_control") {
+        if (c.action == "get_status")
+            return printer.envelope("response",
+                                    {{"state", printer.state_json()}, {"temperatures", printer.temperatures_json()},
+                                     {"job", printer.job_json()}},
+                                    c.id);
+        if (c.action == "start_print") {
+            auto path = app.files().resolve(c.file_name, why);
+            if (!path) return error_reply(app, "parameters.file_name", why, c.id);
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(*path, ec))
+                return error_reply(app, "parameters.file_name", "no such file", c.id);
+            if (!printer.start_print(*path, c.file_name, user, why)) return error_reply(app, "", why, c.id);
+            return ok({{"file", c.file_name}});
+        }
+        if (c.action == "pause_print") return printer.pause(why) ? ok() : error_reply(app, "", why, c.id);
+        if (c.action == "resume_print") return printer.resume(why) ? ok() : error_reply(app, "", why, c.id);
+        if (c.action == "stop_print") return printer.cancel(why) ? ok() : error_reply(app, "", why, c.id);
+        if (c.action == "download_gcode") return error_reply(app, "action", "download_gcode is not available yet", c.id);
+    }
+    if (c.type == "temperature_control" || c.type == "movement_control") {
+        // Checked before anything is sent, so a refused command sends nothing.
+        const auto s = printer.state();
+        if (s != host_state::operational && s != host_state::paused)
+            return error_reply(app, "", std::string("the printer is ") + printgate::printer::to_string(s) +
+                                            (s == host_state::printing ? "; wait for the job or pause it" : ""),
+                               c.id);
+        if (c.type == "movement_control" && s == host_state::paused && c.action != "extrude")
+            return error_reply(app, "", "jogging or homing a paused job would ruin it", c.id);
+        for (const auto& line : c.gcode)
+            if (!printer.send_gcode(line, why)) return error_reply(app, "", why, c.id);
+        return ok({{"gcode", c.gcode}});
+    }
+    if (c.type == "camera_control") {
+        if (c.action == "get_providers") return printer.envelope("response", {{"providers", json::array()}}, c.id);
+        return error_reply(app, "action", "no camera is configured", c.id);
+    }
+    return error_reply(app, "action", "not supported", c.id);
+}
+
+json handle_command_text(edge_app& app, std::string_view text, const std::string& user) {
+    auto parsed = parse_command(text, app.printer().profile());
+    if (!parsed.command) return error_reply(app, parsed.error.field, parsed.error.message, parsed.error.id);
+    return execute_command(app, *parsed.command, user);
+}
+
+}  // namespace printgate::edge

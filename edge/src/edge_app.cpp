@@ -1,0 +1,147 @@
+#include "printgate/edge/edge_app.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace printgate::edge {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct edge_app::listener {
+    tcp::acceptor acceptor;
+    explicit listener(net::any_io_executor ex) : acceptor(ex) {}
+};
+
+namespace {
+
+// The key slicers send as X-Api-Key: from the config, else generated once and kept 0600.
+std::string load_or_create_key(const std::filesystem::path& file, std::string& why) {
+    std::ifstream in(file);
+    std::string key;
+    if (in && std::getline(in, key) && key.size() >= 32) return key;
+    unsigned char raw[24];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        why = "no randomness for the API key";
+        return {};
+    }
+    static const char* hex = "0123456789abcdef";
+    key.clear();
+    for (unsigned char c : raw) {
+        key += hex[c >> 4];
+        key += hex[c & 15];
+    }
+    const auto temp = file.string() + ".tmp";
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const std::string line = key + "\n";
+    if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(fd) != 0) {
+        if (fd >= 0) ::close(fd);
+        why = "cannot write " + file.string();
+        return {};
+    }
+    ::close(fd);
+    if (::rename(temp.c_str(), file.c_str()) != 0) {
+        why = "cannot write " + file.string();
+        return {};
+    }
+    return key;
+}
+
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor, http_server& http) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) continue;
+        boost::system::error_code pec;
+        auto ep = socket.remote_endpoint(pec);
+        std::string peer = pec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+        auto ex = socket.get_executor();
+        net::co_spawn(ex, http.serve(common::any_stream(std::move(socket), peer), connection_info{false, peer}),
+                      net::detached);
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<edge_app> edge_app::create(net::any_io_executor ex, edge_config config, std::string& why) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.state_dir, ec);
+    if (ec) {
+        why = "cannot create the state folder " + config.state_dir.string() + ": " + ec.message();
+        return nullptr;
+    }
+    ::chmod(config.state_dir.c_str(), 0700);
+    auto history = history_store::open(config.state_dir / "edge.db", why);
+    if (!history) return nullptr;
+    std::string key = config.api_key;
+    if (key.empty()) key = load_or_create_key(config.state_dir / "api_key", why);
+    if (key.empty()) return nullptr;
+    return std::unique_ptr<edge_app>(new edge_app(ex, std::move(config), std::move(history), std::move(key)));
+}
+
+edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<history_store> history, std::string api_key)
+    : ex_(ex),
+      config_(std::move(config)),
+      history_(std::move(history)),
+      files_(config_.state_dir / "files"),
+      http_(*this),
+      api_key_(std::move(api_key)) {
+    printer_ = std::make_unique<printer_manager>(ex_, config_, *history_);
+    printer_->subscribe([this](const push_message& m) {
+        hub_.publish(m.topic, m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    });
+}
+
+edge_app::~edge_app() = default;
+
+bool edge_app::lan() const {
+    boost::system::error_code ec;
+    auto addr = net::ip::make_address(config_.http_address, ec);
+    return ec || !addr.is_loopback();
+}
+
+std::uint16_t edge_app::listen(std::string& why) {
+    boost::system::error_code ec;
+    auto addr = net::ip::make_address(config_.http_address, ec);
+    if (ec) {
+        why = "http.address: '" + config_.http_address + "' is not an IP address";
+        return 0;
+    }
+    listener_ = std::make_unique<listener>(ex_);
+    tcp::endpoint ep(addr, config_.http_port);
+    auto& a = listener_->acceptor;
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        why = "cannot listen on " + config_.http_address + ":" + std::to_string(config_.http_port) + ": " + ec.message();
+        return 0;
+    }
+    net::co_spawn(ex_, accept_loop(a, http_), net::detached);
+    return a.local_endpoint().port();
+}
+
+void edge_app::start() { printer_->start(); }
+
+void edge_app::stop() {
+    if (listener_) {
+        boost::system::error_code ec;
+        listener_->acceptor.close(ec);
+    }
+    printer_->stop();
+}
+
+}  // namespace printgate::edge

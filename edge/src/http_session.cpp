@@ -1,0 +1,158 @@
+// One HTTP/1.1 connection, read top to bottom: header, then (by route) a small body, a
+// streamed upload, or a WebSocket upgrade; keep-alive until the peer leaves.
+#include "http_types.hpp"
+#include "printgate/edge/edge_app.hpp"
+#include "upload_route.hpp"
+#include "websocket_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace printgate::edge {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+bool key_matches(const std::string& expected, std::string_view given) {
+    return !expected.empty() && given.size() == expected.size() &&
+           CRYPTO_memcmp(expected.data(), given.data(), given.size()) == 0;
+}
+
+// Who may do what: a tunnel stream was let through by the relay's gate; the OctoPrint
+// subset always wants the API key otherwise; on a LAN listener everything does.
+bool authorized(route_context& ctx) {
+    if (ctx.info.via_tunnel) {
+        auto user = ctx.req["X-Printgate-User"];
+        ctx.user = std::string(user.substr(0, 128));
+        return true;
+    }
+    const bool octoprint = ctx.path.rfind("/api/", 0) == 0 && ctx.path.rfind("/api/v1/", 0) != 0 && ctx.path != "/api/v1";
+    if (!octoprint && !ctx.app.lan()) return true;
+    auto key = ctx.req["X-Api-Key"];
+    if (key.empty()) {
+        auto it = ctx.query.find("apikey");
+        if (it != ctx.query.end()) key = it->second;
+    }
+    if (!key_matches(ctx.app.api_key(), key)) return false;
+    ctx.user = "api-key";
+    return true;
+}
+
+response dispatch(route_context& ctx) {
+    for (auto* route : {route_printer, route_files, route_jobs, route_history, route_octoprint}) {
+        if (auto res = route(ctx)) return std::move(*res);
+    }
+    return error_response(ctx.req, http::status::not_found, "no such endpoint: " + ctx.path);
+}
+
+}  // namespace
+
+net::awaitable<void> http_server::serve(common::any_stream stream, connection_info info) {
+    const auto& cfg = app_.config();
+    beast::flat_buffer buffer(cfg.max_header_bytes + 1024);
+    for (;;) {
+        http::request_parser<http::empty_body> head;
+        head.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+        head.body_limit(cfg.max_body_bytes);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, head, use_tuple);
+        if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+        if (ec == http::error::header_limit) {
+            request dummy{http::verb::get, "/", 11};
+            auto res = error_response(dummy, http::status::request_header_fields_too_large, "the request headers are too large");
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, use_tuple);
+            break;
+        }
+        if (ec) break;
+
+        request req;
+        req.base() = head.get().base();
+        const std::string target(req.target());
+        const auto qpos = target.find('?');
+        route_context ctx{app_, info, req, target.substr(0, qpos),
+                          qpos == std::string::npos ? std::map<std::string, std::string>{} : parse_query(target.substr(qpos + 1)),
+                          {}};
+
+        if (!authorized(ctx)) {
+            auto res = error_response(req, http::status::unauthorized, "a valid X-Api-Key is required");
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, use_tuple);
+            break;
+        }
+
+        if (ctx.path == "/api/v1/ws" && beast::websocket::is_upgrade(head.get())) {
+            co_await run_websocket(std::move(stream), std::move(buffer), head.release(), app_, info, ctx.user);
+            co_return;
+        }
+
+        response res;
+        bool close = false;
+        if (is_upload_route(ctx)) {
+            res = co_await receive_upload(stream, buffer, head, ctx, close);
+        } else {
+            http::request_parser<http::string_body> full{std::move(head)};
+            full.body_limit(cfg.max_body_bytes);
+            auto [rec, rn] = co_await http::async_read(stream, buffer, full, use_tuple);
+            if (rec == http::error::body_limit) {
+                res = error_response(req, http::status::payload_too_large, "the request body is too large");
+                close = true;
+            } else if (rec) {
+                break;
+            } else {
+                req.body() = std::move(full.get().body());
+                std::optional<response> err;
+                if (auto file = download_target(ctx, err)) {
+                    http::response<http::file_body> fres{http::status::ok, req.version()};
+                    beast::error_code fec;
+                    fres.body().open(file->c_str(), beast::file_mode::scan, fec);
+                    if (!fec) {
+                        fres.set(http::field::content_type, "text/x.gcode");
+                        fres.set(http::field::content_disposition, "attachment");
+                        fres.keep_alive(req.keep_alive());
+                        fres.prepare_payload();
+                        auto [fwec, fwn] = co_await http::async_write(stream, fres, use_tuple);
+                        if (fwec || !fres.keep_alive()) break;
+                        continue;
+                    }
+                    err = error_response(req, http::status::not_found, "cannot open the file");
+                }
+                res = err ? std::move(*err) : dispatch(ctx);
+            }
+        }
+        if (close) res.keep_alive(false);
+        auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+        if (!wec && close) {
+            // The body was not read to its end: say we are done, then read (and drop) what the
+            // client still sends, so that closing does not reset the connection under the
+            // answer before the client has read it.
+            co_await stream.async_shutdown(use_tuple);
+            std::array<char, 16 * 1024> sink;
+            for (std::size_t drained = 0; drained < (8u << 20);) {
+                auto [dec, dn] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+                if (dec) break;
+                drained += dn;
+            }
+            co_return;
+        }
+        if (wec || !res.keep_alive()) break;
+    }
+    co_await stream.async_shutdown(use_tuple);
+}
+
+}  // namespace printgate::edge

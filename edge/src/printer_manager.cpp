@@ -1,0 +1,331 @@
+#include "printgate/edge/printer_manager.hpp"
+
+#include "printgate/edge/history_store.hpp"
+#include "printgate/printer/gcode_analysis.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace printgate::edge {
+
+namespace net = boost::asio;
+using namespace printgate::printer;
+
+namespace {
+
+std::int64_t wall_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t wall_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+printer_manager::printer_manager(net::any_io_executor ex, const edge_config& config, history_store& history,
+                                 const clock& clk)
+    : ex_(ex), config_(config), history_(history), clock_(clk), reaper_(ex) {}
+
+printer_manager::~printer_manager() { stop(); }
+
+void printer_manager::start() {
+    if (int n = history_.mark_interrupted(wall_now()); n > 0)
+        spdlog::warn("{} job(s) were interrupted when the edge last stopped; see the history", n);
+    if (config_.auto_connect && !config_.printer_port.empty()) {
+        std::string why;
+        if (!connect(config_.printer_port, config_.baud, why)) spdlog::warn("auto-connect: {}", why);
+    }
+}
+
+void printer_manager::stop() {
+    if (host_) {
+        host_->stop();
+        retire_host();
+    }
+}
+
+void printer_manager::retire_host() {
+    retired_.push_back(std::move(host_));
+    reaper_.expires_after(std::chrono::milliseconds(500));
+    reaper_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) retired_.clear();
+    });
+}
+
+host_callbacks printer_manager::callbacks() {
+    host_callbacks cb;
+    cb.on_state = [this](host_state s, const std::string& reason) {
+        last_reason_ = reason;
+        publish("state", "status", state_json());
+        if (s == host_state::disconnected || s == host_state::error)
+            publish("event", "event", {{"event", s == host_state::error ? "error" : "disconnected"}, {"message", reason}});
+    };
+    cb.on_event = [this](const host_event& e) {
+        publish("event", "event", {{"event", to_string(e.what)}, {"message", e.message}});
+    };
+    cb.on_temperatures = [this](const std::vector<heater_reading>& t) { on_temperatures(t); };
+    cb.on_terminal = [this](bool sent, const std::string& line) {
+        publish("terminal", "status", {{"topic", "terminal"}, {"direction", sent ? "sent" : "received"}, {"line", line}});
+    };
+    cb.on_progress = [this](const job_progress& p) { on_progress(p); };
+    cb.on_job_done = [this](const job_result& r) { on_job_done(r); };
+    return cb;
+}
+
+bool printer_manager::connect(const std::string& port, unsigned baud, std::string& why) {
+    if (port.empty()) {
+        why = "no port given";
+        return false;
+    }
+    if (host_) {
+        if (job_) {
+            why = "a job is running; cancel it before reconnecting";
+            return false;
+        }
+        host_->stop();
+        retire_host();
+    }
+    host_config hc;
+    hc.port = port;
+    hc.baud = baud;
+    hc.window.mode = config_.flow == "one-line" ? flow_mode::one_line : flow_mode::windowed;
+    hc.window.rx_buffer_bytes = config_.rx_buffer;
+    hc.extruders = config_.profile.extruders;
+    hc.auto_reconnect = true;
+    port_ = port;
+    baud_ = baud;
+    host_ = std::make_unique<printer_host>(ex_, hc, callbacks(), clock_);
+    host_->start();
+    return true;
+}
+
+void printer_manager::disconnect() {
+    if (!host_) return;
+    host_->stop();
+    retire_host();
+    temps_.clear();
+    publish("state", "status", state_json());
+}
+
+host_state printer_manager::state() const { return host_ ? host_->state() : host_state::disconnected; }
+
+bool printer_manager::start_print(const std::filesystem::path& file, const std::string& display_name,
+                                  const std::string& user, std::string& why) {
+    if (!host_) {
+        why = "no printer is connected";
+        return false;
+    }
+    if (job_) {
+        why = "a job is already running";
+        return false;
+    }
+    std::error_code ec;
+    auto streamer = job_streamer::open(file, ec, why);
+    if (!streamer) return false;
+    running_job job;
+    if (auto analysis = analyze_gcode_file(file); analysis) {
+        job.estimate_s = analysis.analysis->estimates.print_time_s;
+        for (const auto& l : analysis.analysis->layers) job.layer_z.push_back(l.z);
+        job.layer_count = analysis.analysis->layer_count;
+        job.filament_mm = analysis.analysis->extruded_mm;
+    }
+    job.progress = streamer->progress();
+    if (!host_->start_job(std::move(streamer), why)) return false;
+    job.file = display_name;
+    job.user = user;
+    job.started = clock_.now();
+    job.history_id = history_.begin_job(display_name, user, wall_now());
+    job.last_checkpoint = job.started;
+    job_ = std::move(job);
+    last_job_result_.reset();
+    publish("job", "event", {{"event", "print_started"}, {"file", display_name}, {"user", user}});
+    return true;
+}
+
+bool printer_manager::pause(std::string& why) {
+    if (!host_ || !job_) {
+        why = "no job is running";
+        return false;
+    }
+    if (!host_->pause_job(why)) return false;
+    publish("job", "event", {{"event", "print_paused"}, {"file", job_->file}});
+    return true;
+}
+
+bool printer_manager::resume(std::string& why) {
+    if (!host_ || !job_) {
+        why = "no job is running";
+        return false;
+    }
+    if (!host_->resume_job(why)) return false;
+    publish("job", "event", {{"event", "print_resumed"}, {"file", job_->file}});
+    return true;
+}
+
+bool printer_manager::cancel(std::string& why) {
+    if (!host_ || !job_) {
+        why = "no job is running";
+        return false;
+    }
+    return host_->cancel_job(why);
+}
+
+bool printer_manager::send_gcode(const std::string& command, std::string& why) {
+    if (!host_) {
+        why = "no printer is connected";
+        return false;
+    }
+    return host_->send_command(command, why);
+}
+
+void printer_manager::on_temperatures(const std::vector<heater_reading>& t) {
+    temps_ = t;
+    if (job_) {
+        for (const auto& h : t) {
+            if (h.name == "B") job_->bed_max = std::max(job_->bed_max, h.actual);
+            else if (!h.name.empty() && h.name[0] == 'T') job_->hotend_max = std::max(job_->hotend_max, h.actual);
+        }
+    }
+    // At most 2 Hz to clients, whatever the firmware reports.
+    const auto now = clock_.now();
+    if (now - last_temp_push_ < std::chrono::milliseconds(500)) return;
+    last_temp_push_ = now;
+    publish("temperatures", "status", temperatures_json());
+}
+
+void printer_manager::on_progress(const job_progress& p) {
+    if (!job_) return;
+    job_->progress = p;
+    const auto now = clock_.now();
+    if (now - job_->last_checkpoint >= std::chrono::milliseconds(config_.checkpoint_interval_ms)) {
+        job_->last_checkpoint = now;
+        history_.checkpoint(job_->history_id, p.file_line_acked, p.z_known ? std::optional<double>(p.z) : std::nullopt,
+                            job_->hotend_max, job_->bed_max);
+    }
+    if (now - job_->last_push >= std::chrono::milliseconds(500)) {
+        job_->last_push = now;
+        publish("progress", "status", job_json());
+    }
+}
+
+void printer_manager::on_job_done(const job_result& r) {
+    if (!job_) return;
+    job_->progress = r.progress;
+    history_row row;
+    row.id = job_->history_id;
+    row.status = to_string(r.status);
+    row.ended_at = wall_now();
+    row.print_time_s = std::chrono::duration<double>(r.elapsed).count();
+    row.filament_mm = job_->filament_mm * r.progress.fraction();
+    row.hotend_max = job_->hotend_max;
+    row.bed_max = job_->bed_max;
+    row.cause = r.reason;
+    row.last_line = r.progress.file_line_acked;
+    if (r.progress.z_known) row.last_z = r.progress.z;
+    history_.finish_job(row);
+    nlohmann::json result = {{"file", job_->file},
+                             {"status", row.status},
+                             {"reason", r.reason},
+                             {"history_id", row.id},
+                             {"last_line", row.last_line},
+                             {"print_time_s", row.print_time_s}};
+    const char* event = r.status == job_status::completed   ? "print_done"
+                        : r.status == job_status::cancelled ? "print_cancelled"
+                                                            : "print_failed";
+    job_.reset();
+    last_job_result_ = result;
+    result["event"] = event;
+    publish("job", "event", result);
+    publish("state", "status", state_json());
+}
+
+std::optional<std::uint64_t> printer_manager::current_layer() const {
+    if (!job_ || !job_->progress.z_known || job_->layer_z.empty()) return std::nullopt;
+    const double z = job_->progress.z + 1e-6;
+    auto it = std::upper_bound(job_->layer_z.begin(), job_->layer_z.end(), z);
+    return static_cast<std::uint64_t>(it - job_->layer_z.begin());
+}
+
+std::optional<double> printer_manager::time_left_s() const {
+    if (!job_) return std::nullopt;
+    const double f = job_->progress.fraction();
+    const double elapsed = std::chrono::duration<double>(clock_.now() - job_->started).count();
+    std::optional<double> by_rate;
+    if (f > 0.001 && elapsed > 0) by_rate = elapsed * (1 - f) / f;
+    if (!job_->estimate_s) return by_rate;
+    const double by_slicer = *job_->estimate_s * (1 - f);
+    if (!by_rate) return by_slicer;
+    // Trust the slicer at the start and the measured rate more as the job goes on.
+    return (1 - f) * by_slicer + f * *by_rate;
+}
+
+nlohmann::json printer_manager::state_json() const {
+    return {{"topic", "state"},
+            {"state", to_string(state())},
+            {"reason", last_reason_},
+            {"port", port_},
+            {"job_active", job_.has_value()},
+            {"paused", state() == host_state::paused}};
+}
+
+nlohmann::json printer_manager::temperatures_json() const {
+    nlohmann::json heaters = nlohmann::json::object();
+    for (const auto& h : temps_)
+        heaters[h.name] = {{"actual", h.actual}, {"target", h.target ? nlohmann::json(*h.target) : nlohmann::json(nullptr)}};
+    return {{"topic", "temperatures"}, {"heaters", heaters}};
+}
+
+nlohmann::json printer_manager::job_json() const {
+    if (!job_) return {{"topic", "progress"}, {"active", false}, {"last", last_job_result_ ? *last_job_result_ : nlohmann::json(nullptr)}};
+    const auto& p = job_->progress;
+    const double elapsed = std::chrono::duration<double>(clock_.now() - job_->started).count();
+    auto layer = current_layer();
+    auto left = time_left_s();
+    return {{"topic", "progress"},
+            {"active", true},
+            {"file", job_->file},
+            {"user", job_->user},
+            {"history_id", job_->history_id},
+            {"state", to_string(state())},
+            {"fraction", p.fraction()},
+            {"bytes_total", p.bytes_total},
+            {"bytes_acked", p.bytes_acked},
+            {"commands_acked", p.commands_acked},
+            {"file_line", p.file_line_acked},
+            {"z", p.z_known ? nlohmann::json(p.z) : nlohmann::json(nullptr)},
+            {"layer", layer ? nlohmann::json(*layer) : nlohmann::json(nullptr)},
+            {"layer_count", job_->layer_count},
+            {"elapsed_s", elapsed},
+            {"estimate_s", job_->estimate_s ? nlohmann::json(*job_->estimate_s) : nlohmann::json(nullptr)},
+            {"time_left_s", left ? nlohmann::json(*left) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json printer_manager::connection_json() const {
+    nlohmann::json j = {{"port", port_}, {"state", to_string(state())}, {"baud", host_ ? host_->baud() : 0u}};
+    if (host_) {
+        j["firmware"] = host_->firmware().name;
+        j["capabilities"] = host_->firmware().capabilities;
+    }
+    return j;
+}
+
+void printer_manager::subscribe(std::function<void(const push_message&)> listener) {
+    listeners_.push_back(std::move(listener));
+}
+
+nlohmann::json printer_manager::envelope(const std::string& type, nlohmann::json data, const nlohmann::json& id) const {
+    nlohmann::json m = {{"type", type}, {"timestamp", wall_now_ms()}, {"printer_id", config_.printer_id}, {"data", std::move(data)}};
+    if (!id.is_null()) m["id"] = id;
+    return m;
+}
+
+void printer_manager::publish(const std::string& topic, const std::string& type, nlohmann::json data) {
+    if (listeners_.empty()) return;
+    push_message m{topic, envelope(type, std::move(data))};
+    for (const auto& l : listeners_) l(m);
+}
+
+}  // namespace printgate::edge

@@ -1,0 +1,119 @@
+// `printgate-edge run`: the edge application (printer manager, HTTP API, files, history).
+#include "commands.hpp"
+#include "printgate/edge/edge_app.hpp"
+#include "sim_process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+namespace printgate::edge {
+
+namespace net = boost::asio;
+
+namespace {
+
+struct run_options {
+    std::string config_file;
+    bool demo = false;
+    std::string sim_binary;
+    std::string state_dir;
+};
+
+int run_edge(const run_options& o) {
+    std::optional<std::filesystem::path> demo_dir;
+    edge_config base;
+    if (o.demo) {
+        std::filesystem::path dir = o.state_dir;
+        if (dir.empty()) {
+            std::string pattern = (std::filesystem::temp_directory_path() / "printgate-demo-XXXXXX").string();
+            if (!::mkdtemp(pattern.data())) {
+                std::cerr << "printgate-edge: cannot create a temporary folder\n";
+                return 1;
+            }
+            dir = pattern;
+        }
+        base = demo_config(dir);
+    }
+    edge_config config = base;
+    if (!o.config_file.empty()) {
+        auto loaded = load_config(o.config_file, base);
+        if (!loaded.config) {
+            std::cerr << "printgate-edge: " << loaded.error << "\n";
+            return 2;
+        }
+        config = std::move(*loaded.config);
+    }
+    if (!o.state_dir.empty()) config.state_dir = o.state_dir;
+    if (!o.sim_binary.empty()) config.sim_binary = o.sim_binary;
+
+    std::signal(SIGPIPE, SIG_IGN);
+    sim_process sim;
+    if (o.demo) {
+        std::error_code ec;
+        std::filesystem::create_directories(config.state_dir, ec);
+        const auto link = config.state_dir / "printer.tty";
+        std::string why;
+        if (!sim.start(config.sim_binary, link, config.sim_args, why)) {
+            std::cerr << "printgate-edge: " << why << "\n";
+            return 1;
+        }
+        config.printer_port = link.string();
+        config.auto_connect = true;
+    }
+
+    net::io_context io;
+    std::string why;
+    auto app = edge_app::create(io.get_executor(), config, why);
+    if (!app) {
+        std::cerr << "printgate-edge: " << why << "\n";
+        return 1;
+    }
+    const auto port = app->listen(why);
+    if (port == 0) {
+        std::cerr << "printgate-edge: " << why << "\n";
+        return 1;
+    }
+    app->start();
+    spdlog::info("state in {}; API key in {}", config.state_dir.string(),
+                 config.api_key.empty() ? (config.state_dir / "api_key").string() : "the configuration");
+    std::cout << "printgate-edge ready http=" << config.http_address << ":" << port << std::endl;
+
+    net::signal_set signals(io, SIGINT, SIGTERM);
+    net::steady_timer grace(io);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) return;
+        app->stop();
+        // Let the host say its last words (heaters off, the link closed), then end.
+        grace.expires_after(std::chrono::milliseconds(300));
+        grace.async_wait([&](boost::system::error_code) { io.stop(); });
+    });
+    io.run();
+    app.reset();
+    sim.stop();
+    return 0;
+}
+
+}  // namespace
+
+command_runner add_run_command(CLI::App& app) {
+    auto o = std::make_shared<run_options>();
+    app.add_option("--config", o->config_file, "TOML configuration file (see edge/README.md)");
+    app.add_flag("--demo", o->demo, "simulated printer on a pty, HTTP on an OS-chosen loopback port, state in a temporary folder");
+    app.add_option("--sim-binary", o->sim_binary, "printgate-sim to start for --demo (default: printgate-sim on PATH)");
+    app.add_option("--state-dir", o->state_dir, "state folder (history, files, API key); overrides the configuration");
+    return [o] {
+        if (!o->demo && o->config_file.empty()) {
+            if (std::filesystem::exists("/etc/printgate/edge.toml")) o->config_file = "/etc/printgate/edge.toml";
+        }
+        return run_edge(*o);
+    };
+}
+
+}  // namespace printgate::edge
