@@ -73,6 +73,14 @@ camera_service::camera_service(net::any_io_executor executor, std::vector<camera
 
 camera_service::~camera_service() { stop(); }
 
+camera_unit& camera_service::add(std::unique_ptr<camera_unit> camera) {
+    for (const auto& existing : cameras_)
+        if (existing->config().name == camera->config().name)
+            throw std::invalid_argument("camera " + camera->config().name + ": name used twice");
+    cameras_.push_back(std::move(camera));
+    return *cameras_.back();
+}
+
 camera_unit* camera_service::find(std::string_view name) {
     if (cameras_.empty()) return nullptr;
     if (name.empty()) return cameras_.front().get();

@@ -56,6 +56,9 @@ public:
     [[nodiscard]] const net::any_io_executor& executor() const { return executor_; }
     [[nodiscard]] const clock& time() const { return clock_; }
 
+    // A camera built elsewhere (the relay's tunnel-fed hub, tests). Its name must be new.
+    camera_unit& add(std::unique_ptr<camera_unit> camera);
+
     // By name; an empty name is the first camera. nullptr when unknown.
     [[nodiscard]] camera_unit* find(std::string_view name);
     [[nodiscard]] std::vector<camera_provider> get_providers() const;
