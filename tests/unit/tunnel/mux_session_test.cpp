@@ -103,8 +103,9 @@ TEST(mux_session, writer_blocks_at_the_window_and_updates_come_after_half) {
     server_opts.clock = &clock;
     session_pair p({}, server_opts);
     p.run([&]() -> net::awaitable<void> {
-        auto [ec, a] = co_await p.client->open_stream();
-        CO_REQUIRE(!ec);
+        auto opened = co_await p.client->open_stream();
+        CO_REQUIRE(!std::get<0>(opened));
+        stream& a = std::get<1>(opened);  // a plain reference: clang cannot capture bindings
         const auto data = pattern(1 << 20);
         bool write_done = false;
         net::co_spawn(p.io, [&]() -> net::awaitable<void> {
@@ -178,6 +179,48 @@ TEST(mux_session, session_buffer_cap_holds_back_window_updates) {
     });
 }
 
+TEST(mux_session, window_grows_for_a_fast_reader_up_to_max_window) {
+    manual_clock clock;
+    session_options opts;
+    opts.clock = &clock;
+    opts.max_window = 1024 * 1024;
+    session_pair p(opts, opts);
+    p.run([&]() -> net::awaitable<void> {
+        // The first PINGs are queued; time passes before their answers: RTT = 10 ms. Grants
+        // then follow each other within no time at all (the clock stands still), which is
+        // a reader draining its window faster than two round trips: the window doubles.
+        clock.advance(std::chrono::milliseconds(10));
+        CO_REQUIRE(co_await eventually([&] { return p.server->stats().pings_answered >= 1; }));
+        EXPECT_EQ(p.server->stats().rtt, std::chrono::milliseconds(10));
+
+        auto opened = co_await p.client->open_stream();
+        CO_REQUIRE(!std::get<0>(opened));
+        stream& a = std::get<1>(opened);
+        const auto data = pattern(16 << 20);
+        bool writer_done = false;
+        net::co_spawn(p.io, [&]() -> net::awaitable<void> {
+            co_await net::async_write(a, net::buffer(data), use_tuple);
+            writer_done = true;
+        }, net::detached);
+        auto [aec, sa] = co_await p.server->accept_stream();
+        CO_REQUIRE(!aec);
+        std::string got(4 << 20, '\0');
+        auto [rec, rn] = co_await net::async_read(sa, net::buffer(got), use_tuple);
+        CO_REQUIRE(!rec);
+        EXPECT_EQ(got, data.substr(0, got.size()));
+        // The reader stops: more than the initial 256 KiB piles up, never more than max_window.
+        std::size_t most = 0;
+        bool grew = co_await eventually([&] {
+            most = std::max(most, p.server->stats().buffered_bytes);
+            return most > 512u * 1024;
+        });
+        EXPECT_TRUE(grew) << "buffered " << most;
+        EXPECT_LE(p.server->stats().buffered_bytes, opts.max_window);
+        a.close();  // the blocked write fails; wait for it before `a` and `data` go away
+        CO_REQUIRE(co_await eventually([&] { return writer_done; }));
+    });
+}
+
 TEST(mux_session, a_small_request_completes_while_a_big_transfer_runs) {
     session_options big_window;
     big_window.max_window = 4 * 1024 * 1024;
@@ -187,8 +230,9 @@ TEST(mux_session, a_small_request_completes_while_a_big_transfer_runs) {
         const auto big = pattern(48 << 20, 9);
         std::size_t big_received = 0;
 
-        auto [ec, b] = co_await p.client->open_stream();
-        CO_REQUIRE(!ec);
+        auto opened = co_await p.client->open_stream();
+        CO_REQUIRE(!std::get<0>(opened));
+        stream& b = std::get<1>(opened);
         net::co_spawn(p.io, [&]() -> net::awaitable<void> {
             auto [wec, n] = co_await net::async_write(b, net::buffer(big), use_tuple);
             EXPECT_FALSE(wec);
@@ -196,8 +240,9 @@ TEST(mux_session, a_small_request_completes_while_a_big_transfer_runs) {
             events.push_back("big written");
             co_await b.async_shutdown(use_tuple);
         }, net::detached);
-        auto [aec, sb] = co_await p.server->accept_stream();
-        CO_REQUIRE(!aec);
+        auto accepted = co_await p.server->accept_stream();
+        CO_REQUIRE(!std::get<0>(accepted));
+        stream& sb = std::get<1>(accepted);
         net::co_spawn(p.io, [&]() -> net::awaitable<void> {
             std::vector<char> buf(64 * 1024);
             for (;;) {
@@ -358,7 +403,9 @@ protected:
     void run(const std::vector<std::uint8_t>& bytes, error_code expected_reason, bool expect_go_away = true,
              session_options opts = {}) {
         net::io_context io;
-        auto [a, b] = socket_pair(io);
+        auto sockets = socket_pair(io);
+    tcp::socket& a = sockets.first;  // plain references: clang 14 cannot capture bindings
+    tcp::socket& b = sockets.second;
         opts.name = "raw";
         auto s = session::create(common::any_stream(std::move(b)), role::server, opts);
         s->start();
@@ -432,7 +479,9 @@ TEST_F(raw_peer_test, peer_go_away_with_an_error_ends_the_session) {
 
 TEST_F(raw_peer_test, closed_transport_ends_the_session) {
     net::io_context io;
-    auto [a, b] = socket_pair(io);
+    auto sockets = socket_pair(io);
+    tcp::socket& a = sockets.first;  // plain references: clang 14 cannot capture bindings
+    tcp::socket& b = sockets.second;
     auto s = session::create(common::any_stream(std::move(b)), role::server, {});
     s->start();
     error_code reason;
@@ -446,7 +495,9 @@ TEST_F(raw_peer_test, closed_transport_ends_the_session) {
 
 TEST(mux_heartbeat, silent_peer_is_declared_dead) {
     net::io_context io;
-    auto [a, b] = socket_pair(io);
+    auto sockets = socket_pair(io);
+    tcp::socket& a = sockets.first;  // plain references: clang 14 cannot capture bindings
+    tcp::socket& b = sockets.second;
     manual_clock clock;
     session_options opts;
     opts.clock = &clock;
@@ -492,8 +543,9 @@ TEST(mux_heartbeat, answered_pings_keep_the_session_and_measure_rtt) {
 TEST(mux_session, close_fails_every_stream_and_later_calls) {
     session_pair p;
     p.run([&]() -> net::awaitable<void> {
-        auto [e1, a] = co_await p.client->open_stream();
-        CO_REQUIRE(!e1);
+        auto opened = co_await p.client->open_stream();
+        CO_REQUIRE(!std::get<0>(opened));
+        stream& a = std::get<1>(opened);
         bool read_failed = false;
         net::co_spawn(p.io, [&]() -> net::awaitable<void> {
             std::array<char, 8> buf{};
