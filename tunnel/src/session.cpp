@@ -120,6 +120,7 @@ session::session(common::any_stream transport, role r, session_options options)
     options_.initial_window =
         std::clamp(options_.initial_window, initial_stream_window, options_.max_window);
     options_.max_frame_payload = std::max<std::uint32_t>(options_.max_frame_payload, 1);
+    options_.ping_interval = std::max(options_.ping_interval, std::chrono::milliseconds(1));
     // These timers are signals: they never expire, cancel() wakes every waiter.
     writer_wake_.expires_at(net::steady_timer::time_point::max());
     accept_wake_.expires_at(net::steady_timer::time_point::max());
