@@ -1,0 +1,46 @@
+// printgate-relay: the relay's server and its admin commands.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "relay_commands.hpp"
+
+int main(int argc, char** argv) {
+    using namespace printgate::relay;
+    CLI::App app{"printgate-relay: the tunnel server, device registry and browser gateway of printgate"};
+    app.require_subcommand(1);
+    relay_args args;
+    std::string config_file;
+    std::string state_dir;
+    auto add_common = [&](CLI::App* cmd) {
+        cmd->add_option("--config", config_file, "Configuration file (default /etc/printgate/relay.toml)");
+        cmd->add_option("--state-dir", state_dir, "State directory (default from the configuration)");
+        cmd->add_flag("--demo", args.demo, "Loopback listeners on OS-chosen ports, zone localhost, state in a temp dir");
+    };
+    std::string log_level;
+    auto* serve = app.add_subcommand("serve", "Run the relay");
+    add_common(serve);
+    serve->add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+
+    auto* device = app.add_subcommand("device", "Manage paired devices");
+    device->require_subcommand(1);
+    std::string name;
+    bool json = false;
+    auto* add = device->add_subcommand("add", "Print a single-use pairing code for a new device NAME");
+    add->add_option("name", name, "Device name (DNS label: a-z, 0-9, -)")->required();
+    add_common(add);
+    auto* list = device->add_subcommand("list", "List devices");
+    list->add_flag("--json", json, "JSON output");
+    add_common(list);
+    auto* revoke = device->add_subcommand("revoke", "Revoke device NAME for good and close its tunnel");
+    revoke->add_option("name", name, "Device name")->required();
+    add_common(revoke);
+
+    CLI11_PARSE(app, argc, argv);
+    if (!config_file.empty()) args.config = config_file;
+    if (!state_dir.empty()) args.state_dir = state_dir;
+    if (serve->parsed()) return run_serve(args, log_level);
+    if (add->parsed()) return run_device_add(args, name, std::cout, std::cerr);
+    if (list->parsed()) return run_device_list(args, json, std::cout, std::cerr);
+    if (revoke->parsed()) return run_device_revoke(args, name, std::cout, std::cerr);
+    return 2;
+}

@@ -1,0 +1,26 @@
+#pragma once
+// The printgate-relay subcommands, apart from the command line parsing in main.cpp.
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "printgate/relay/config.hpp"
+
+namespace printgate::relay {
+
+struct relay_args {
+    std::optional<std::filesystem::path> config;     // --config (default /etc/printgate/relay.toml if present)
+    std::optional<std::filesystem::path> state_dir;  // --state-dir overrides the config
+    bool demo = false;
+};
+
+// The configuration the arguments select; an error message when it cannot be loaded.
+tunnel::identity_result<relay_config> resolve_config(const relay_args& args);
+
+int run_serve(const relay_args& args, const std::string& log_level);
+int run_device_add(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);
+int run_device_list(const relay_args& args, bool json, std::ostream& out, std::ostream& err);
+int run_device_revoke(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);
+
+}  // namespace printgate::relay
