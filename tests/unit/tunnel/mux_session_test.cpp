@@ -473,6 +473,47 @@ TEST_F(raw_peer_test, stream_with_our_parity_is_a_protocol_error) {
     run(frame({0, frame_type::window_update, flag::syn, 2, 0}), mux_error::protocol_error);
 }
 
+TEST_F(raw_peer_test, send_window_overflow_is_a_protocol_error) {
+    run(frame({0, frame_type::window_update, flag::syn, 1, 0xFFFFFFFF}), mux_error::protocol_error);
+}
+
+TEST(mux_raw_peer, data_for_an_unknown_stream_is_discarded_and_pings_answered) {
+    net::io_context io;
+    auto sockets = socket_pair(io);
+    tcp::socket& a = sockets.first;
+    auto s = session::create(common::any_stream(std::move(sockets.second)), role::server, {});
+    s->start();
+    bool answered = false;
+    net::co_spawn(io, [&]() -> net::awaitable<void> {
+        std::vector<std::uint8_t> bytes;
+        auto add = [&](frame_header h, std::size_t payload) {
+            auto b = encode(h);
+            bytes.insert(bytes.end(), b.begin(), b.end());
+            bytes.resize(bytes.size() + payload, 0x42);
+        };
+        add({0, frame_type::data, 0, 5, 10}, 10);               // never opened: dropped
+        add({0, frame_type::window_update, 0, 7, 4096}, 0);     // never opened: ignored
+        add({0, frame_type::ping, flag::syn, 0, 0xC0FFEE}, 0);  // must still be answered
+        co_await net::async_write(a, net::buffer(bytes), use_tuple);
+        std::array<std::uint8_t, frame_header_size> h{};
+        for (;;) {
+            auto [ec, n] = co_await net::async_read(a, net::buffer(h), use_tuple);
+            (void)n;
+            if (ec) break;
+            auto r = decode(h);
+            if (r.ok() && r.header.type == frame_type::ping && r.header.has(flag::ack) &&
+                r.header.length == 0xC0FFEE) {
+                answered = true;
+                break;
+            }
+        }
+        EXPECT_TRUE(s->is_open());
+        s->close();
+    }, net::detached);
+    io.run_for(std::chrono::seconds(30));
+    EXPECT_TRUE(answered);
+}
+
 TEST_F(raw_peer_test, peer_go_away_with_an_error_ends_the_session) {
     run(frame({0, frame_type::go_away, 0, 0, 2}), mux_error::remote_internal_error);
 }
