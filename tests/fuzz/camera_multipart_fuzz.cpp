@@ -5,10 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <span>
-
 #include <printgate/camera/jpeg.hpp>
 #include <printgate/camera/multipart_parser.hpp>
+#include <span>
 
 using namespace printgate::camera;
 

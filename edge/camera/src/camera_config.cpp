@@ -11,9 +11,12 @@ std::optional<source_kind> parse_source_kind(std::string_view text) {
 
 std::string_view to_string(source_kind kind) {
     switch (kind) {
-    case source_kind::test_pattern: return "test";
-    case source_kind::http: return "http";
-    case source_kind::v4l2: return "v4l2";
+        case source_kind::test_pattern:
+            return "test";
+        case source_kind::http:
+            return "http";
+        case source_kind::v4l2:
+            return "v4l2";
     }
     return "test";
 }
@@ -21,8 +24,8 @@ std::string_view to_string(source_kind kind) {
 std::string validate(const camera_config& c) {
     if (c.name.empty() || c.name.size() > 32) return "name: 1 to 32 characters";
     for (char ch : c.name) {
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '-';
+        bool ok =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
         if (!ok) return "name: only letters, digits, '_' and '-'";
     }
     if (c.width < 16 || c.width > 4096) return "width: 16 to 4096";

@@ -1,21 +1,18 @@
-#include <printgate/camera/camera_http.hpp>
-
 #include <array>
-#include <charconv>
-#include <cstdio>
-#include <chrono>
-#include <memory>
-#include <string>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
-
+#include <printgate/camera/camera_http.hpp>
 #include <printgate/camera/camera_service.hpp>
 #include <printgate/camera/jpeg.hpp>
+#include <string>
 
 namespace printgate::camera {
 
@@ -43,8 +40,7 @@ std::string_view param(std::string_view query, std::string_view key) {
         auto amp = query.find('&');
         auto item = query.substr(0, amp);
         auto eq = item.find('=');
-        if (item.substr(0, eq) == key)
-            return eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+        if (item.substr(0, eq) == key) return eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);
     }
@@ -87,8 +83,8 @@ net::awaitable<error_code> timed_write(common::any_stream& s, const Buffers& buf
     co_return ec;
 }
 
-std::string head(int status, std::string_view reason, std::string_view type, std::size_t length,
-                 bool keep_alive, std::string_view extra = {}) {
+std::string head(int status, std::string_view reason, std::string_view type, std::size_t length, bool keep_alive,
+                 std::string_view extra = {}) {
     std::string h = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
     h += "Content-Type: " + std::string(type) + "\r\n";
     h += "Content-Length: " + std::to_string(length) + "\r\n";
@@ -98,9 +94,9 @@ std::string head(int status, std::string_view reason, std::string_view type, std
     return h;
 }
 
-net::awaitable<bool> reply(camera_service& svc, common::any_stream& s, const camera_request& req,
-                           int status, std::string_view reason, std::string_view type,
-                           std::string body, std::string_view extra = {}) {
+net::awaitable<bool> reply(camera_service& svc, common::any_stream& s, const camera_request& req, int status,
+                           std::string_view reason, std::string_view type, std::string body,
+                           std::string_view extra = {}) {
     bool keep = req.keep_alive;
     auto h = head(status, reason, type, body.size(), keep, extra);
     error_code ec;
@@ -113,23 +109,23 @@ net::awaitable<bool> reply(camera_service& svc, common::any_stream& s, const cam
     co_return !ec && keep;
 }
 
-net::awaitable<bool> error_reply(camera_service& svc, common::any_stream& s,
-                                 const camera_request& req, int status, std::string_view reason,
-                                 std::string_view message) {
+net::awaitable<bool> error_reply(camera_service& svc, common::any_stream& s, const camera_request& req, int status,
+                                 std::string_view reason, std::string_view message) {
     nlohmann::json j{{"error", message}};
     co_return co_await reply(svc, s, req, status, reason, "application/json", j.dump() + "\n");
 }
 
-net::awaitable<bool> serve_snapshot(camera_service& svc, common::any_stream& s,
-                                    const camera_request& req, camera_unit& cam, int scale) {
+net::awaitable<bool> serve_snapshot(camera_service& svc, common::any_stream& s, const camera_request& req,
+                                    camera_unit& cam, int scale) {
     auto f = co_await svc.snapshot(cam.config().name);
     if (!f) co_return co_await error_reply(svc, s, req, 503, "Service Unavailable", "no picture from the camera");
-    std::string extra = "X-Frame-Number: " + std::to_string(f->number) + "\r\nX-Timestamp: " +
-                        timestamp(f->grab_time) + "\r\n";
+    std::string extra =
+        "X-Frame-Number: " + std::to_string(f->number) + "\r\nX-Timestamp: " + timestamp(f->grab_time) + "\r\n";
     std::string body;
     if (scale > 1) {
         auto small = scale_jpeg(f->jpeg, scale);
-        if (small.empty()) co_return co_await error_reply(svc, s, req, 500, "Internal Server Error", "cannot scale this picture");
+        if (small.empty())
+            co_return co_await error_reply(svc, s, req, 500, "Internal Server Error", "cannot scale this picture");
         body.assign(small.begin(), small.end());
     } else {
         body.assign(f->jpeg.begin(), f->jpeg.end());
@@ -137,8 +133,8 @@ net::awaitable<bool> serve_snapshot(camera_service& svc, common::any_stream& s,
     co_return co_await reply(svc, s, req, 200, "OK", "image/jpeg", std::move(body), extra);
 }
 
-net::awaitable<bool> serve_stream(camera_service& svc, common::any_stream& s,
-                                  const camera_request& req, camera_unit& cam, double max_fps) {
+net::awaitable<bool> serve_stream(camera_service& svc, common::any_stream& s, const camera_request& req,
+                                  camera_unit& cam, double max_fps) {
     auto& hub = cam.hub();
     if (hub.viewers() >= static_cast<std::size_t>(svc.options().max_viewers_per_camera))
         co_return co_await error_reply(svc, s, req, 503, "Service Unavailable", "too many viewers");
@@ -209,9 +205,15 @@ std::string state_json(camera_service& svc, camera_unit& cam) {
 std::string providers_json(camera_service& svc) {
     auto list = nlohmann::json::array();
     for (const auto& p : svc.get_providers()) {
-        list.push_back({{"name", p.name}, {"kind", p.kind}, {"address", p.address},
-                        {"width", p.width}, {"height", p.height}, {"fps", p.fps},
-                        {"running", p.running}, {"viewers", p.viewers}, {"last_error", p.last_error}});
+        list.push_back({{"name", p.name},
+                        {"kind", p.kind},
+                        {"address", p.address},
+                        {"width", p.width},
+                        {"height", p.height},
+                        {"fps", p.fps},
+                        {"running", p.running},
+                        {"viewers", p.viewers},
+                        {"last_error", p.last_error}});
     }
     return nlohmann::json{{"providers", list}}.dump() + "\n";
 }
@@ -223,8 +225,7 @@ bool is_camera_target(std::string_view target) {
     return path == "/webcam" || path.rfind("/webcam/", 0) == 0;
 }
 
-net::awaitable<bool> serve(camera_service& svc, common::any_stream& stream,
-                           const camera_request& req) {
+net::awaitable<bool> serve(camera_service& svc, common::any_stream& stream, const camera_request& req) {
     if (req.method != "GET" && req.method != "HEAD")
         co_return co_await reply(svc, stream, req, 405, "Method Not Allowed", "application/json",
                                  "{\"error\":\"GET or HEAD\"}\n", "Allow: GET, HEAD\r\n");

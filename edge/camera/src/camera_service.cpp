@@ -1,22 +1,19 @@
-#include <printgate/camera/camera_service.hpp>
-
-#include <stdexcept>
-
 #include <spdlog/spdlog.h>
+
+#include <printgate/camera/camera_service.hpp>
+#include <stdexcept>
 
 namespace printgate::camera {
 
 camera_unit::camera_unit(net::any_io_executor executor, camera_config config, const clock& clk)
-    : config_(std::move(config)), hub_(std::make_shared<frame_hub>(executor, clk)),
-      linger_(executor) {
+    : config_(std::move(config)), hub_(std::make_shared<frame_hub>(executor, clk)), linger_(executor) {
     source_ = make_source(config_, hub_, clk);
     hub_->on_demand_changed([this](std::size_t d) { demand_changed(d); });
 }
 
 camera_unit::camera_unit(net::any_io_executor executor, camera_config config, const clock&,
                          std::unique_ptr<frame_source> source, std::shared_ptr<frame_hub> hub)
-    : config_(std::move(config)), hub_(std::move(hub)), source_(std::move(source)),
-      linger_(executor) {
+    : config_(std::move(config)), hub_(std::move(hub)), source_(std::move(source)), linger_(executor) {
     hub_->on_demand_changed([this](std::size_t d) { demand_changed(d); });
 }
 
@@ -71,7 +68,9 @@ camera_service::camera_service(net::any_io_executor executor, std::vector<camera
     }
 }
 
-camera_service::~camera_service() { stop(); }
+camera_service::~camera_service() {
+    stop();
+}
 
 camera_unit& camera_service::add(std::unique_ptr<camera_unit> camera) {
     for (const auto& existing : cameras_)
@@ -118,8 +117,7 @@ net::awaitable<frame_ptr> camera_service::snapshot(std::string_view name) {
     auto& hub = cam->hub();
     // While the source runs, the newest frame is fresh; otherwise wake it for a new one.
     if (auto latest = hub.latest();
-        latest && cam->source_running() &&
-        clock_.now() - latest->expose_time < std::chrono::seconds(2)) {
+        latest && cam->source_running() && clock_.now() - latest->expose_time < std::chrono::seconds(2)) {
         co_return latest;
     }
     auto after = hub.latest() ? hub.latest()->number : 0;

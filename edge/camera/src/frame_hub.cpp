@@ -1,15 +1,15 @@
-#include <printgate/camera/frame_hub.hpp>
-
 #include <algorithm>
-
 #include <boost/asio/post.hpp>
+#include <printgate/camera/frame_hub.hpp>
 
 namespace printgate::camera {
 
 frame_hub::frame_hub(net::any_io_executor executor, const clock& clk)
     : executor_(std::move(executor)), clock_(clk), window_start_(clk.now()) {}
 
-frame_hub::~frame_hub() { close(); }
+frame_hub::~frame_hub() {
+    close();
+}
 
 frame_ptr frame_hub::publish(frame f) {
     f.number = next_number_++;
@@ -45,8 +45,7 @@ frame_hub::viewer frame_hub::add_viewer(viewer_options options, bool with_latest
 }
 
 void frame_hub::remove(const frame_slot* slot) {
-    auto it = std::find_if(slots_.begin(), slots_.end(),
-                           [slot](const entry& e) { return e.slot.get() == slot; });
+    auto it = std::find_if(slots_.begin(), slots_.end(), [slot](const entry& e) { return e.slot.get() == slot; });
     if (it == slots_.end()) return;
     if (it->counted) {
         gone_taken_ += it->slot->taken();
@@ -98,9 +97,7 @@ hub_stats frame_hub::stats() const {
     s.fps_in = fps_in_;
     s.fps_out = fps_out_;
     if (latest_) {
-        s.latency_ms = std::chrono::duration<double, std::milli>(latest_->expose_time -
-                                                                 latest_->grab_time)
-                           .count();
+        s.latency_ms = std::chrono::duration<double, std::milli>(latest_->expose_time - latest_->grab_time).count();
         s.latest_number = latest_->number;
     }
     return s;
@@ -111,8 +108,7 @@ void frame_hub::close() {
     for (auto& e : slots_) e.slot->close();
 }
 
-frame_hub::viewer::viewer(viewer&& other) noexcept
-    : hub_(std::move(other.hub_)), slot_(std::move(other.slot_)) {}
+frame_hub::viewer::viewer(viewer&& other) noexcept : hub_(std::move(other.hub_)), slot_(std::move(other.slot_)) {}
 
 frame_hub::viewer& frame_hub::viewer::operator=(viewer&& other) noexcept {
     if (this != &other) {
@@ -123,7 +119,9 @@ frame_hub::viewer& frame_hub::viewer::operator=(viewer&& other) noexcept {
     return *this;
 }
 
-frame_hub::viewer::~viewer() { reset(); }
+frame_hub::viewer::~viewer() {
+    reset();
+}
 
 void frame_hub::viewer::reset() {
     if (slot_) {

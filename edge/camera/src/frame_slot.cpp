@@ -1,17 +1,14 @@
-#include <printgate/camera/frame_slot.hpp>
-
 #include <algorithm>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <printgate/camera/frame_slot.hpp>
 
 namespace printgate::camera {
 
 frame_slot::frame_slot(net::any_io_executor executor, const clock& clk, double max_fps)
     : wake_(std::move(executor)), clock_(clk) {
     if (max_fps > 0) {
-        interval_ = std::chrono::duration_cast<clock::duration>(
-            std::chrono::duration<double>(1.0 / max_fps));
+        interval_ = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / max_fps));
     }
 }
 

@@ -1,9 +1,7 @@
-#include <printgate/camera/http_mjpeg_source.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
-#include <limits>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -16,8 +14,8 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <spdlog/spdlog.h>
-
+#include <limits>
+#include <printgate/camera/http_mjpeg_source.hpp>
 #include <printgate/camera/jpeg.hpp>
 
 namespace printgate::camera {
@@ -99,11 +97,13 @@ struct http_mjpeg_source::run_state {
     bool stopped = false;
 };
 
-http_mjpeg_source::http_mjpeg_source(std::shared_ptr<frame_hub> hub, const clock& clk,
-                                     std::string url, http_source_options options)
+http_mjpeg_source::http_mjpeg_source(std::shared_ptr<frame_hub> hub, const clock& clk, std::string url,
+                                     http_source_options options)
     : hub_(std::move(hub)), clock_(clk), url_(std::move(url)), options_(options) {}
 
-http_mjpeg_source::~http_mjpeg_source() { stop(); }
+http_mjpeg_source::~http_mjpeg_source() {
+    stop();
+}
 
 void http_mjpeg_source::start() {
     if (run_) return;

@@ -1,15 +1,13 @@
-#include <printgate/camera/test_pattern_source.hpp>
-
 #include <array>
-#include <cstdio>
-#include <ctime>
-#include <string_view>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <ctime>
+#include <printgate/camera/test_pattern_source.hpp>
+#include <string_view>
 
 namespace printgate::camera {
 
@@ -44,8 +42,8 @@ const glyph* find_glyph(char c) {
     return nullptr;
 }
 
-void fill_rect(bytes& px, int w, int h, int x0, int y0, int rw, int rh, std::uint8_t r,
-               std::uint8_t g, std::uint8_t b) {
+void fill_rect(bytes& px, int w, int h, int x0, int y0, int rw, int rh, std::uint8_t r, std::uint8_t g,
+               std::uint8_t b) {
     for (int y = std::max(0, y0); y < std::min(h, y0 + rh); ++y) {
         for (int x = std::max(0, x0); x < std::min(w, x0 + rw); ++x) {
             auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 3;
@@ -70,14 +68,18 @@ void draw_text(bytes& px, int w, int h, int x, int y, int scale, std::string_vie
 
 }  // namespace
 
-bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time_point when,
-                          int width, int height, int quality) {
+bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time_point when, int width, int height,
+                          int quality) {
     if (width < 16 || height < 16 || width > 4096 || height > 4096) return {};
     bytes px(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
-    constexpr std::array<std::array<std::uint8_t, 3>, 8> bars{{{255, 255, 255}, {255, 255, 0},
-                                                                {0, 255, 255}, {0, 255, 0},
-                                                                {255, 0, 255}, {255, 0, 0},
-                                                                {0, 0, 255}, {16, 16, 16}}};
+    constexpr std::array<std::array<std::uint8_t, 3>, 8> bars{{{255, 255, 255},
+                                                               {255, 255, 0},
+                                                               {0, 255, 255},
+                                                               {0, 255, 0},
+                                                               {255, 0, 255},
+                                                               {255, 0, 0},
+                                                               {0, 0, 255},
+                                                               {16, 16, 16}}};
     int bar_w = std::max(1, width / 8);
     int shift = static_cast<int>((counter * 4) % static_cast<std::uint64_t>(width));
     for (int y = 0; y < height; ++y) {
@@ -107,9 +109,8 @@ bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char text[64];
-    std::snprintf(text, sizeof text, "#%06llu %02d:%02d:%02d.%03d",
-                  static_cast<unsigned long long>(counter % 1000000), tm.tm_hour, tm.tm_min,
-                  tm.tm_sec, static_cast<int>(ms));
+    std::snprintf(text, sizeof text, "#%06llu %02d:%02d:%02d.%03d", static_cast<unsigned long long>(counter % 1000000),
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
     int scale = std::max(1, width / 220);
     int text_h = 7 * scale;
     fill_rect(px, width, height, 0, height - text_h - 4 * scale, width, text_h + 4 * scale, 0, 0, 0);
@@ -123,19 +124,20 @@ struct test_pattern_source::run_state {
     bool stopped = false;
 };
 
-test_pattern_source::test_pattern_source(std::shared_ptr<frame_hub> hub, const clock& clk,
-                                         int width, int height, int fps, int quality)
-    : hub_(std::move(hub)), clock_(clk), width_(width), height_(height),
-      fps_(fps > 0 ? fps : 1), quality_(quality) {}
+test_pattern_source::test_pattern_source(std::shared_ptr<frame_hub> hub, const clock& clk, int width, int height,
+                                         int fps, int quality)
+    : hub_(std::move(hub)), clock_(clk), width_(width), height_(height), fps_(fps > 0 ? fps : 1), quality_(quality) {}
 
-test_pattern_source::~test_pattern_source() { stop(); }
+test_pattern_source::~test_pattern_source() {
+    stop();
+}
 
 void test_pattern_source::start() {
     if (run_) return;
     auto run = std::make_shared<run_state>(hub_->executor());
     run_ = run;
-    auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(1.0 / fps_));
+    auto period =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / fps_));
     net::co_spawn(
         hub_->executor(),
         [this, run, period]() -> net::awaitable<void> {
@@ -143,8 +145,7 @@ void test_pattern_source::start() {
             while (!run->stopped) {
                 frame f;
                 f.grab_time = clock_.now();
-                f.jpeg = render_test_pattern(++counter_, std::chrono::system_clock::now(), width_,
-                                             height_, quality_);
+                f.jpeg = render_test_pattern(++counter_, std::chrono::system_clock::now(), width_, height_, quality_);
                 f.encode_time = clock_.now();
                 f.width = width_;
                 f.height = height_;

@@ -1,30 +1,27 @@
-#include <printgate/camera/timelapse.hpp>
-
-#include <array>
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <ctime>
-#include <deque>
-#include <fstream>
-#include <thread>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <fstream>
 #include <printgate/camera/camera_service.hpp>
+#include <printgate/camera/timelapse.hpp>
+#include <thread>
 
 extern char** environ;
 
@@ -38,8 +35,8 @@ std::string safe_name(std::string_view job) {
     std::string out;
     for (char c : job) {
         if (out.size() >= 64) break;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-';
         out += ok ? c : '_';
     }
     // Drop a G-code extension, and never start with a dot (hidden, or "..").
@@ -62,9 +59,7 @@ std::string utc_stamp() {
 bool plain_output_name(std::string_view name) {
     if (name.empty() || name.size() > 128 || name.front() == '.') return false;
     if (name.find('/') != std::string_view::npos || name.find('\0') != std::string_view::npos) return false;
-    auto ends = [&](std::string_view s) {
-        return name.size() > s.size() && name.substr(name.size() - s.size()) == s;
-    };
+    auto ends = [&](std::string_view s) { return name.size() > s.size() && name.substr(name.size() - s.size()) == s; };
     return ends(".mp4") || ends(".tar");
 }
 
@@ -116,8 +111,7 @@ bool write_tar(const fs::path& frames, const std::string& base, const fs::path& 
 }  // namespace
 
 struct timelapse::state : std::enable_shared_from_this<timelapse::state> {
-    state(camera_service& s, timelapse_options o)
-        : service(s), options(std::move(o)), interval_timer(s.executor()) {}
+    state(camera_service& s, timelapse_options o) : service(s), options(std::move(o)), interval_timer(s.executor()) {}
 
     struct job {
         fs::path frames;
@@ -170,8 +164,7 @@ struct timelapse::state : std::enable_shared_from_this<timelapse::state> {
 
     fs::path unique_output(const std::string& base, const char* ext) {
         fs::path p = options.directory / (base + ext);
-        for (int i = 2; fs::exists(p) && i < 1000; ++i)
-            p = options.directory / (base + "-" + std::to_string(i) + ext);
+        for (int i = 2; fs::exists(p) && i < 1000; ++i) p = options.directory / (base + "-" + std::to_string(i) + ext);
         return p;
     }
 
@@ -182,13 +175,13 @@ struct timelapse::state : std::enable_shared_from_this<timelapse::state> {
         if (fs::exists(options.nice, ec)) args = {options.nice.string(), "-n", "19"};
         auto tmp = out;
         tmp += ".part.mp4";
-        for (std::string a : {options.ffmpeg.string(), std::string("-nostdin"), std::string("-y"),
-                              std::string("-loglevel"), std::string("error"), std::string("-framerate"),
-                              std::to_string(options.video_fps), std::string("-i"),
-                              (j.frames / "frame-%06d.jpg").string(), std::string("-vf"),
-                              std::string("scale=trunc(iw/2)*2:trunc(ih/2)*2"), std::string("-c:v"),
-                              std::string("libx264"), std::string("-pix_fmt"), std::string("yuv420p"),
-                              std::string("-movflags"), std::string("+faststart"), tmp.string()})
+        for (std::string a :
+             {options.ffmpeg.string(), std::string("-nostdin"), std::string("-y"), std::string("-loglevel"),
+              std::string("error"), std::string("-framerate"), std::to_string(options.video_fps), std::string("-i"),
+              (j.frames / "frame-%06d.jpg").string(), std::string("-vf"),
+              std::string("scale=trunc(iw/2)*2:trunc(ih/2)*2"), std::string("-c:v"), std::string("libx264"),
+              std::string("-pix_fmt"), std::string("yuv420p"), std::string("-movflags"), std::string("+faststart"),
+              tmp.string()})
             args.push_back(std::move(a));
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
@@ -228,8 +221,7 @@ struct timelapse::state : std::enable_shared_from_this<timelapse::state> {
         bool use_ffmpeg = fs::exists(options.ffmpeg, ec);
         auto mp4 = unique_output(j.base, ".mp4");
         auto tar = unique_output(j.base, ".tar");
-        worker = std::thread([w = weak_from_this(), self = this, j, use_ffmpeg, mp4, tar,
-                              ex = service.executor()] {
+        worker = std::thread([w = weak_from_this(), self = this, j, use_ffmpeg, mp4, tar, ex = service.executor()] {
             bool ok = use_ffmpeg && self->run_ffmpeg(j, mp4);
             fs::path made = mp4;
             bool cancelled = self->cancel_render;  // read on this thread after ffmpeg ended
@@ -285,7 +277,9 @@ void timelapse::print_started(std::string_view job_name) {
     s.tick();
 }
 
-void timelapse::on_layer_change() { state_->capture(); }
+void timelapse::on_layer_change() {
+    state_->capture();
+}
 
 void timelapse::print_finished() {
     auto& s = *state_;
@@ -296,9 +290,15 @@ void timelapse::print_finished() {
     s.start_next();
 }
 
-bool timelapse::printing() const { return state_->printing; }
-std::size_t timelapse::frames_captured() const { return state_->frames; }
-bool timelapse::rendering() const { return state_->rendering; }
+bool timelapse::printing() const {
+    return state_->printing;
+}
+std::size_t timelapse::frames_captured() const {
+    return state_->frames;
+}
+bool timelapse::rendering() const {
+    return state_->rendering;
+}
 
 std::vector<timelapse_item> timelapse::list() const {
     std::vector<timelapse_item> out;

@@ -1,13 +1,12 @@
-#include <printgate/camera/v4l2_capture.hpp>
-
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
 #include <linux/videodev2.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <printgate/camera/v4l2_capture.hpp>
 
 namespace printgate::camera {
 

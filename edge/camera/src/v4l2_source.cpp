@@ -1,14 +1,16 @@
-#include <printgate/camera/v4l2_source.hpp>
-
 #include <spdlog/spdlog.h>
+
+#include <printgate/camera/v4l2_source.hpp>
 
 namespace printgate::camera {
 
-v4l2_source::v4l2_source(std::shared_ptr<frame_hub> hub, const clock& clk, v4l2_settings settings,
-                         v4l2_io& io, std::chrono::milliseconds retry)
+v4l2_source::v4l2_source(std::shared_ptr<frame_hub> hub, const clock& clk, v4l2_settings settings, v4l2_io& io,
+                         std::chrono::milliseconds retry)
     : hub_(hub), clock_(clk), settings_(std::move(settings)), io_(io), retry_(retry) {}
 
-v4l2_source::~v4l2_source() { stop(); }
+v4l2_source::~v4l2_source() {
+    stop();
+}
 
 void v4l2_source::start() {
     if (thread_.joinable()) return;
@@ -49,23 +51,23 @@ void v4l2_source::loop() {
         }
         bytes picture;
         switch (capture.grab(poll_ms, picture)) {
-        case v4l2_capture::grab_status::frame: {
-            frame f;
-            f.grab_time = clock_.now();
-            f.encode_time = f.grab_time;
-            f.width = capture.width();
-            f.height = capture.height();
-            f.jpeg = std::move(picture);
-            frame_hub::publish_from_any_thread(hub_, std::move(f));
-            break;
-        }
-        case v4l2_capture::grab_status::timeout:
-        case v4l2_capture::grab_status::bad_frame:
-            break;
-        case v4l2_capture::grab_status::error:
-            set_error(capture.error());
-            capture.close();
-            break;
+            case v4l2_capture::grab_status::frame: {
+                frame f;
+                f.grab_time = clock_.now();
+                f.encode_time = f.grab_time;
+                f.width = capture.width();
+                f.height = capture.height();
+                f.jpeg = std::move(picture);
+                frame_hub::publish_from_any_thread(hub_, std::move(f));
+                break;
+            }
+            case v4l2_capture::grab_status::timeout:
+            case v4l2_capture::grab_status::bad_frame:
+                break;
+            case v4l2_capture::grab_status::error:
+                set_error(capture.error());
+                capture.close();
+                break;
         }
     }
     capture.close();

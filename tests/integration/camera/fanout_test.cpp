@@ -6,15 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
-#include <functional>
-#include <vector>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
+#include <chrono>
+#include <functional>
 #include <printgate/camera/jpeg.hpp>
 #include <printgate/camera/test_pattern_source.hpp>
+#include <vector>
 
 #include "webcam_harness.hpp"
 
@@ -74,8 +72,7 @@ net::awaitable<void> stream_client(unsigned short port, stream_client_result& ou
     multipart_parser mp(*boundary);
     auto on_part = [&](multipart_part&& part) {
         out.numbers.push_back(std::stoull(std::string(part.header("X-Frame-Number"))));
-        if (!jpeg_dimensions(part.body) ||
-            part.header("Content-Length") != std::to_string(part.body.size()))
+        if (!jpeg_dimensions(part.body) || part.header("Content-Length") != std::to_string(part.body.size()))
             out.all_decoded = false;
     };
     std::string left(net::buffers_begin(buf.data()), net::buffers_end(buf.data()));
@@ -128,12 +125,15 @@ TEST(webcam_fanout, a_slow_viewer_never_delays_the_others_and_gets_fresh_frames)
     bool finished = false;
 
     for (auto& r : fast)
-        net::co_spawn(cam.io, stream_client(server.port(), r, 0, [] { return false; }, [&] { return done; }),
+        net::co_spawn(cam.io,
+                      stream_client(
+                          server.port(), r, 0, [] { return false; }, [&] { return done; }),
                       net::detached);
-    net::co_spawn(cam.io,
-                  stream_client(server.port(), slow, 4096,
-                                [&] { return !slow.numbers.empty() && !release_slow; }, [&] { return done; }),
-                  net::detached);
+    net::co_spawn(
+        cam.io,
+        stream_client(
+            server.port(), slow, 4096, [&] { return !slow.numbers.empty() && !release_slow; }, [&] { return done; }),
+        net::detached);
 
     auto all_fast_have = [&](std::uint64_t n) {
         for (const auto& r : fast)
@@ -163,8 +163,8 @@ TEST(webcam_fanout, a_slow_viewer_never_delays_the_others_and_gets_fresh_frames)
         net::detached);
     cam.io.run_for(120s);  // a bound for a failing run only: the test waits on events
 
-    ASSERT_TRUE(finished) << "the publisher stalled: a slow viewer held the others up (slow got "
-                          << slow.numbers.size() << " frames)";
+    ASSERT_TRUE(finished) << "the publisher stalled: a slow viewer held the others up (slow got " << slow.numbers.size()
+                          << " frames)";
     std::vector<std::uint64_t> every(total_frames);
     for (std::uint64_t i = 0; i < total_frames; ++i) every[i] = i + 1;
     for (const auto& r : fast) {
@@ -194,8 +194,8 @@ TEST(webcam_fanout, a_viewer_that_stops_reading_is_dropped_by_the_write_timeout)
     bool done = false;
     bool dropped = false;
     net::co_spawn(cam.io,
-                  stream_client(server.port(), dead, 4096, [&] { return !dead.numbers.empty(); },
-                                [&] { return done; }),
+                  stream_client(
+                      server.port(), dead, 4096, [&] { return !dead.numbers.empty(); }, [&] { return done; }),
                   net::detached);
     net::co_spawn(
         cam.io,

@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
-
 #include <printgate/camera/jpeg.hpp>
 
 #include "webcam_harness.hpp"
@@ -110,7 +109,8 @@ TEST_F(webcam, stream_sends_parts_with_content_length_and_the_alias_works) {
             co_await net::async_write(s, net::buffer(req), use_awaitable);
             net::streambuf buf;
             auto n = co_await net::async_read_until(s, buf, "\r\n\r\n", use_awaitable);
-            std::string head(net::buffers_begin(buf.data()), net::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+            std::string head(net::buffers_begin(buf.data()),
+                             net::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
             buf.consume(n);
             auto reply = parse_head(head);
             EXPECT_EQ(reply.status, 200);
@@ -153,8 +153,9 @@ TEST_F(webcam, errors_and_keep_alive) {
         // Two requests on one connection.
         tcp::socket s(io);
         co_await s.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server.port()), use_awaitable);
-        std::string two = "GET /webcam/state HTTP/1.1\r\nHost: t\r\n\r\n"
-                          "GET /webcam/providers HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        std::string two =
+            "GET /webcam/state HTTP/1.1\r\nHost: t\r\n\r\n"
+            "GET /webcam/providers HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
         co_await net::async_write(s, net::buffer(two), use_awaitable);
         std::string all;
         auto [ec, n] = co_await net::async_read(s, net::dynamic_buffer(all), net::as_tuple(use_awaitable));

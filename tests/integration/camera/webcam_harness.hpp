@@ -2,12 +2,6 @@
 // For the camera integration tests: a minimal HTTP front on a loopback port (port 0) that
 // hands each connection to printgate::camera::serve() the way the edge's server does, and
 // clients that speak raw HTTP/1.1 over real sockets.
-#include <cctype>
-#include <functional>
-#include <map>
-#include <string>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,10 +11,14 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-
+#include <cctype>
+#include <functional>
+#include <map>
 #include <printgate/camera/camera_http.hpp>
 #include <printgate/camera/camera_service.hpp>
 #include <printgate/camera/multipart_parser.hpp>
+#include <string>
+#include <vector>
 
 namespace printgate::camera::testing {
 
@@ -33,8 +31,7 @@ public:
     // send_buffer > 0 shrinks each accepted socket's send buffer, so that a viewer that stops
     // reading blocks its writer after a few frames instead of after megabytes of kernel buffer.
     webcam_server(net::io_context& io, camera_service& svc, int send_buffer = 0)
-        : acceptor_(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)), svc_(svc),
-          send_buffer_(send_buffer) {
+        : acceptor_(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)), svc_(svc), send_buffer_(send_buffer) {
         net::co_spawn(io, accept_loop(), net::detached);
     }
     unsigned short port() const { return acceptor_.local_endpoint().port(); }
@@ -58,7 +55,8 @@ private:
         for (;;) {
             auto [ec, n] = co_await net::async_read_until(stream, buf, "\r\n\r\n", net::as_tuple(use_awaitable));
             if (ec) co_return;
-            std::string head(net::buffers_begin(buf.data()), net::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+            std::string head(net::buffers_begin(buf.data()),
+                             net::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
             buf.consume(n);
             camera_request req;
             auto sp1 = head.find(' ');

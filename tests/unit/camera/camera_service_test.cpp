@@ -7,7 +7,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
 #include <printgate/camera/camera_service.hpp>
 #include <printgate/camera/http_mjpeg_source.hpp>
 
@@ -56,8 +55,7 @@ struct fixture {
         c.idle_linger = 1ms;
         auto s = std::make_unique<fake_source>(hub);
         source = s.get();
-        cam = std::make_unique<camera_unit>(io.get_executor(), c, steady_clock_source::instance(),
-                                            std::move(s), hub);
+        cam = std::make_unique<camera_unit>(io.get_executor(), c, steady_clock_source::instance(), std::move(s), hub);
     }
 };
 

@@ -2,14 +2,12 @@
 // counted; the per-viewer rate cap; demand and viewer counts; async waits wake on publish.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
 #include <printgate/camera/frame_hub.hpp>
+#include <thread>
 
 namespace {
 
@@ -53,7 +51,7 @@ TEST(frame_slot, slow_viewer_gets_the_newest_frame_and_skips_the_rest) {
     EXPECT_EQ(fast_seen, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
     auto s = slow.slot().try_take(0);
     ASSERT_NE(s, nullptr);
-    EXPECT_EQ(s->number, 10u);          // the newest, not the oldest
+    EXPECT_EQ(s->number, 10u);  // the newest, not the oldest
     EXPECT_EQ(slow.slot().skipped(), 9u);
     EXPECT_EQ(fast.slot().skipped(), 0u);
     EXPECT_EQ(slow.slot().try_take(10), nullptr);  // nothing newer: no repeat
@@ -145,10 +143,7 @@ TEST(frame_slot, closing_the_hub_wakes_waiters_with_nothing) {
     auto v = hub->add_viewer();
     bool woke_empty = false;
     boost::asio::co_spawn(
-        io,
-        [&]() -> boost::asio::awaitable<void> {
-            woke_empty = (co_await v.next(0, 60s)) == nullptr;
-        },
+        io, [&]() -> boost::asio::awaitable<void> { woke_empty = (co_await v.next(0, 60s)) == nullptr; },
         boost::asio::detached);
     boost::asio::post(io, [&] { hub->close(); });
     io.run();

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-
 #include <printgate/camera/jpeg.hpp>
 #include <printgate/camera/test_pattern_source.hpp>
 
@@ -22,8 +21,9 @@ bytes strip_dht(const bytes& j, bytes* tables = nullptr) {
     while (i + 3 < j.size() && j[i] == 0xff && j[i + 1] != 0xda) {
         std::size_t len = (static_cast<std::size_t>(j[i + 2]) << 8) | j[i + 3];
         if (j[i + 1] == 0xc4) {
-            if (tables) tables->insert(tables->end(), j.begin() + static_cast<std::ptrdiff_t>(i + 4),
-                                       j.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));
+            if (tables)
+                tables->insert(tables->end(), j.begin() + static_cast<std::ptrdiff_t>(i + 4),
+                               j.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));
         } else {
             out.insert(out.end(), j.begin() + static_cast<std::ptrdiff_t>(i),
                        j.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));

@@ -2,16 +2,17 @@
 // a learned boundary (ffmpeg), and bad input that must fail with an error, not a crash.
 #include <gtest/gtest.h>
 
+#include <printgate/camera/multipart_parser.hpp>
 #include <string>
 #include <vector>
-
-#include <printgate/camera/multipart_parser.hpp>
 
 namespace {
 
 using namespace printgate::camera;
 
-std::string body_of(const multipart_part& p) { return std::string(p.body.begin(), p.body.end()); }
+std::string body_of(const multipart_part& p) {
+    return std::string(p.body.begin(), p.body.end());
+}
 
 // Two sized parts and one without Content-Length, the way mjpg-streamer / µStreamer / ffmpeg
 // frame them.
@@ -26,7 +27,8 @@ std::vector<std::string> parse_all(multipart_parser& p, const std::string& in, s
     std::vector<std::string> parts;
     err = multipart_error::none;
     for (std::size_t i = 0; i < in.size() && err == multipart_error::none; i += piece)
-        err = p.feed(std::string_view(in).substr(i, piece), [&](multipart_part&& part) { parts.push_back(body_of(part)); });
+        err = p.feed(std::string_view(in).substr(i, piece),
+                     [&](multipart_part&& part) { parts.push_back(body_of(part)); });
     return parts;
 }
 
@@ -51,8 +53,9 @@ TEST(multipart_parser, exposes_part_headers_case_insensitively) {
 }
 
 TEST(multipart_parser, learns_the_boundary_from_the_first_line_like_ffmpeg_sends_it) {
-    std::string ff = "--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: 3\r\n\r\nabc\r\n"
-                     "--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: 2\r\n\r\nde\r\n";
+    std::string ff =
+        "--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: 3\r\n\r\nabc\r\n"
+        "--ffmpeg\r\nContent-type: image/jpeg\r\nContent-length: 2\r\n\r\nde\r\n";
     multipart_parser p("");
     multipart_error err;
     auto parts = parse_all(p, ff, 7, err);

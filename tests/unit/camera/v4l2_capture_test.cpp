@@ -2,16 +2,14 @@
 // the size the driver picks, refusal of YUYV-only cameras), mmap buffer cycling (each buffer
 // goes back to the driver right after its copy), the Huffman fix, and a clean close.
 #include <gtest/gtest.h>
+#include <linux/videodev2.h>
+#include <sys/mman.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
 #include <map>
-
-#include <linux/videodev2.h>
-#include <sys/mman.h>
-
 #include <printgate/camera/test_pattern_source.hpp>
 #include <printgate/camera/v4l2_capture.hpp>
 
@@ -26,7 +24,9 @@ bytes camera_jpeg(std::uint64_t n) {
     std::size_t i = 2;
     while (j[i + 1] != 0xda) {
         std::size_t len = (static_cast<std::size_t>(j[i + 2]) << 8) | j[i + 3];
-        if (j[i + 1] != 0xc4) out.insert(out.end(), j.begin() + static_cast<std::ptrdiff_t>(i), j.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));
+        if (j[i + 1] != 0xc4)
+            out.insert(out.end(), j.begin() + static_cast<std::ptrdiff_t>(i),
+                       j.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));
         i += 2 + len;
     }
     out.insert(out.end(), j.begin() + static_cast<std::ptrdiff_t>(i), j.end());
@@ -86,70 +86,70 @@ public:
     }
     int ioctl(int, unsigned long request, void* arg) override {
         switch (request) {
-        case VIDIOC_QUERYCAP: {
-            auto* cap = static_cast<v4l2_capability*>(arg);
-            cap->capabilities = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING | V4L2_CAP_DEVICE_CAPS;
-            cap->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
-            return 0;
-        }
-        case VIDIOC_S_FMT: {
-            auto* f = static_cast<v4l2_format*>(arg);
-            asked_width = f->fmt.pix.width;
-            asked_height = f->fmt.pix.height;
-            asked_format = f->fmt.pix.pixelformat;
-            f->fmt.pix.width = native_width;  // the driver picks its nearest size
-            f->fmt.pix.height = native_height;
-            if (!has_mjpeg) f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
-            return 0;
-        }
-        case VIDIOC_S_PARM:
-            asked_fps = static_cast<v4l2_streamparm*>(arg)->parm.capture.timeperframe.denominator;
-            return 0;
-        case VIDIOC_REQBUFS: {
-            auto* r = static_cast<v4l2_requestbuffers*>(arg);
-            if (r->count == 0) {
-                ++requested_zero;
+            case VIDIOC_QUERYCAP: {
+                auto* cap = static_cast<v4l2_capability*>(arg);
+                cap->capabilities = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING | V4L2_CAP_DEVICE_CAPS;
+                cap->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
                 return 0;
             }
-            r->count = driver_buffers;
-            memory.assign(driver_buffers, bytes(buffer_size));
-            return 0;
-        }
-        case VIDIOC_QUERYBUF: {
-            auto* b = static_cast<v4l2_buffer*>(arg);
-            b->length = buffer_size;
-            b->m.offset = b->index * buffer_size;
-            return 0;
-        }
-        case VIDIOC_QBUF: {
-            auto* b = static_cast<v4l2_buffer*>(arg);
-            if (streaming) requeued.push_back(b->index);
-            queue.push_back(b->index);
-            return 0;
-        }
-        case VIDIOC_DQBUF: {
-            if (queue.empty()) {
-                errno = EAGAIN;
-                return -1;
+            case VIDIOC_S_FMT: {
+                auto* f = static_cast<v4l2_format*>(arg);
+                asked_width = f->fmt.pix.width;
+                asked_height = f->fmt.pix.height;
+                asked_format = f->fmt.pix.pixelformat;
+                f->fmt.pix.width = native_width;  // the driver picks its nearest size
+                f->fmt.pix.height = native_height;
+                if (!has_mjpeg) f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
+                return 0;
             }
-            auto* b = static_cast<v4l2_buffer*>(arg);
-            b->index = queue.front();
-            queue.pop_front();
-            auto pic = camera_jpeg(++frames_made);
-            std::memcpy(memory[b->index].data(), pic.data(), pic.size());
-            b->bytesused = emit_oversized ? buffer_size + 1 : static_cast<std::uint32_t>(pic.size());
-            dequeued.push_back(b->index);
-            return 0;
-        }
-        case VIDIOC_STREAMON:
-            streaming = true;
-            return 0;
-        case VIDIOC_STREAMOFF:
-            streaming = false;
-            return 0;
-        default:
-            errno = EINVAL;
-            return -1;
+            case VIDIOC_S_PARM:
+                asked_fps = static_cast<v4l2_streamparm*>(arg)->parm.capture.timeperframe.denominator;
+                return 0;
+            case VIDIOC_REQBUFS: {
+                auto* r = static_cast<v4l2_requestbuffers*>(arg);
+                if (r->count == 0) {
+                    ++requested_zero;
+                    return 0;
+                }
+                r->count = driver_buffers;
+                memory.assign(driver_buffers, bytes(buffer_size));
+                return 0;
+            }
+            case VIDIOC_QUERYBUF: {
+                auto* b = static_cast<v4l2_buffer*>(arg);
+                b->length = buffer_size;
+                b->m.offset = b->index * buffer_size;
+                return 0;
+            }
+            case VIDIOC_QBUF: {
+                auto* b = static_cast<v4l2_buffer*>(arg);
+                if (streaming) requeued.push_back(b->index);
+                queue.push_back(b->index);
+                return 0;
+            }
+            case VIDIOC_DQBUF: {
+                if (queue.empty()) {
+                    errno = EAGAIN;
+                    return -1;
+                }
+                auto* b = static_cast<v4l2_buffer*>(arg);
+                b->index = queue.front();
+                queue.pop_front();
+                auto pic = camera_jpeg(++frames_made);
+                std::memcpy(memory[b->index].data(), pic.data(), pic.size());
+                b->bytesused = emit_oversized ? buffer_size + 1 : static_cast<std::uint32_t>(pic.size());
+                dequeued.push_back(b->index);
+                return 0;
+            }
+            case VIDIOC_STREAMON:
+                streaming = true;
+                return 0;
+            case VIDIOC_STREAMOFF:
+                streaming = false;
+                return 0;
+            default:
+                errno = EINVAL;
+                return -1;
         }
     }
 

@@ -14,14 +14,14 @@ enum class source_kind { test_pattern, http, v4l2 };
 [[nodiscard]] std::string_view to_string(source_kind kind);
 
 struct camera_config {
-    std::string name = "default";           // [A-Za-z0-9_-], used in ?camera=NAME
+    std::string name = "default";  // [A-Za-z0-9_-], used in ?camera=NAME
     source_kind kind = source_kind::test_pattern;
-    std::string url;                        // http: http://[user:pass@]host[:port]/path
-    std::string device;                     // v4l2: /dev/v4l/by-id/... (stable) or /dev/videoN
-    int width = 640;                        // test pattern and v4l2 (a wish: the driver may adjust)
+    std::string url;     // http: http://[user:pass@]host[:port]/path
+    std::string device;  // v4l2: /dev/v4l/by-id/... (stable) or /dev/videoN
+    int width = 640;     // test pattern and v4l2 (a wish: the driver may adjust)
     int height = 480;
     int fps = 15;
-    int jpeg_quality = 80;                  // test pattern only: camera JPEG is never re-encoded
+    int jpeg_quality = 80;  // test pattern only: camera JPEG is never re-encoded
     // After the last viewer leaves, the source keeps running this long (a quick snapshot or
     // a page reload does not reopen the device).
     std::chrono::milliseconds idle_linger{std::chrono::seconds(10)};

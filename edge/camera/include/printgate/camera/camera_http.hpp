@@ -8,12 +8,10 @@
 //   /webcam/state[?camera=NAME]               JSON: fps in/out, viewers, drops, latency
 //   /webcam/?action=stream | ?action=snapshot  mjpg-streamer / µStreamer URL aliases
 //   /webcam/providers                          JSON list of cameras
+#include <boost/asio/awaitable.hpp>
+#include <printgate/common/any_stream.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
-
-#include <printgate/common/any_stream.hpp>
 
 namespace printgate::camera {
 
@@ -22,8 +20,8 @@ namespace net = boost::asio;
 class camera_service;
 
 struct camera_request {
-    std::string method;   // "GET", "HEAD"; anything else gets 405
-    std::string target;   // origin-form, e.g. "/webcam/stream?fps=5"
+    std::string method;  // "GET", "HEAD"; anything else gets 405
+    std::string target;  // origin-form, e.g. "/webcam/stream?fps=5"
     bool keep_alive = true;
 };
 
@@ -32,7 +30,6 @@ struct camera_request {
 
 // Writes the whole response. Returns whether the connection may carry another request
 // (false after a stream, which ends by closing, or after any write error).
-net::awaitable<bool> serve(camera_service& service, common::any_stream& stream,
-                           const camera_request& request);
+net::awaitable<bool> serve(camera_service& service, common::any_stream& stream, const camera_request& request);
 
 }  // namespace printgate::camera

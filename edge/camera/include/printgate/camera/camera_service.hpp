@@ -5,28 +5,26 @@
 // stream_off) as plain calls; the HTTP side is in camera_http.hpp.
 //
 // Threading: construct and call on the executor given (one io_context thread).
-#include <chrono>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-
+#include <chrono>
+#include <memory>
 #include <printgate/camera/camera_config.hpp>
 #include <printgate/camera/frame.hpp>
 #include <printgate/camera/frame_hub.hpp>
 #include <printgate/camera/frame_source.hpp>
 #include <printgate/common/clock.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace printgate::camera {
 
 struct camera_provider {  // one entry of get_providers
     std::string name;
-    std::string kind;      // "test" | "http" | "v4l2"
-    std::string address;   // url or device path ("" for the test pattern)
+    std::string kind;     // "test" | "http" | "v4l2"
+    std::string address;  // url or device path ("" for the test pattern)
     int width = 0;
     int height = 0;
     int fps = 0;
@@ -36,8 +34,8 @@ struct camera_provider {  // one entry of get_providers
 };
 
 struct service_options {
-    std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};   // drops dead viewers
-    std::chrono::milliseconds snapshot_timeout{std::chrono::seconds(5)}; // wait for a first frame
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};    // drops dead viewers
+    std::chrono::milliseconds snapshot_timeout{std::chrono::seconds(5)};  // wait for a first frame
     int max_viewers_per_camera = 64;
 };
 
@@ -45,8 +43,7 @@ class camera_unit;
 
 class camera_service {
 public:
-    camera_service(net::any_io_executor executor, std::vector<camera_config> cameras,
-                   service_options options = {},
+    camera_service(net::any_io_executor executor, std::vector<camera_config> cameras, service_options options = {},
                    const clock& clk = steady_clock_source::instance());
     ~camera_service();  // stops every source
     camera_service(const camera_service&) = delete;
@@ -113,8 +110,7 @@ private:
 };
 
 // The source a config asks for, publishing into `hub`.
-[[nodiscard]] std::unique_ptr<frame_source> make_source(const camera_config& config,
-                                                        std::shared_ptr<frame_hub> hub,
+[[nodiscard]] std::unique_ptr<frame_source> make_source(const camera_config& config, std::shared_ptr<frame_hub> hub,
                                                         const clock& clk);
 
 }  // namespace printgate::camera

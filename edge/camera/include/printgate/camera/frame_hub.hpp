@@ -5,35 +5,33 @@
 //
 // Threading: every member runs on the hub's executor (one io_context thread or a strand),
 // except publish_from_any_thread(), which a capture thread may call.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-
 #include <printgate/camera/frame.hpp>
 #include <printgate/camera/frame_slot.hpp>
 #include <printgate/common/clock.hpp>
+#include <vector>
 
 namespace printgate::camera {
 
 struct viewer_options {
-    double max_fps = 0;    // per-viewer rate cap; <= 0: as fast as the source
-    bool counted = true;   // false: demand without being a viewer (snapshot, stream_on)
+    double max_fps = 0;   // per-viewer rate cap; <= 0: as fast as the source
+    bool counted = true;  // false: demand without being a viewer (snapshot, stream_on)
 };
 
 struct hub_stats {
-    std::uint64_t frames_in = 0;      // published since start
-    std::uint64_t frames_out = 0;     // taken by counted viewers, summed
-    std::uint64_t drops = 0;          // frames counted viewers skipped, summed (incl. gone ones)
-    double fps_in = 0;                // over the last completed second
+    std::uint64_t frames_in = 0;   // published since start
+    std::uint64_t frames_out = 0;  // taken by counted viewers, summed
+    std::uint64_t drops = 0;       // frames counted viewers skipped, summed (incl. gone ones)
+    double fps_in = 0;             // over the last completed second
     double fps_out = 0;
-    std::size_t viewers = 0;          // counted viewers now
-    std::size_t demand = 0;           // every slot, counted or not
-    double latency_ms = 0;            // newest frame: expose - grab
+    std::size_t viewers = 0;  // counted viewers now
+    std::size_t demand = 0;   // every slot, counted or not
+    double latency_ms = 0;    // newest frame: expose - grab
     std::uint64_t latest_number = 0;
 };
 
@@ -41,8 +39,7 @@ class frame_hub : public std::enable_shared_from_this<frame_hub> {
 public:
     class viewer;
 
-    explicit frame_hub(net::any_io_executor executor,
-                       const clock& clk = steady_clock_source::instance());
+    explicit frame_hub(net::any_io_executor executor, const clock& clk = steady_clock_source::instance());
     ~frame_hub();
     frame_hub(const frame_hub&) = delete;
     frame_hub& operator=(const frame_hub&) = delete;

@@ -3,13 +3,11 @@
 // slow viewer skips frames (counted) and never holds anything up; a viewer asks for "a frame
 // newer than N" and gets the newest one. An optional frame-rate cap spaces out what one
 // viewer takes. Not thread-safe: used on the executor of the frame_hub that owns it.
-#include <chrono>
-#include <cstdint>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-
+#include <chrono>
+#include <cstdint>
 #include <printgate/camera/frame.hpp>
 #include <printgate/common/clock.hpp>
 

@@ -6,20 +6,19 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string>
-#include <string_view>
-
 #include <printgate/camera/frame_hub.hpp>
 #include <printgate/camera/frame_source.hpp>
 #include <printgate/camera/multipart_parser.hpp>
+#include <string>
+#include <string_view>
 
 namespace printgate::camera {
 
 struct http_url {
     std::string host;
     std::string port = "80";
-    std::string target = "/";      // path and query
-    std::string authorization;     // "Basic ..." from user:password@, empty when none
+    std::string target = "/";   // path and query
+    std::string authorization;  // "Basic ..." from user:password@, empty when none
 };
 // http://[user[:password]@]host[:port][/path]; nullopt otherwise (https is not supported:
 // cameras on the LAN speak plain HTTP).

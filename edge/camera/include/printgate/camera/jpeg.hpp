@@ -19,8 +19,7 @@ struct jpeg_size {
 [[nodiscard]] std::optional<jpeg_size> jpeg_dimensions(std::span<const std::uint8_t> jpeg);
 
 // Packed RGB (3 bytes per pixel, rows top-down) to JPEG, 4:2:0. Empty on failure.
-[[nodiscard]] bytes encode_rgb(std::span<const std::uint8_t> rgb, int width, int height,
-                               int quality);
+[[nodiscard]] bytes encode_rgb(std::span<const std::uint8_t> rgb, int width, int height, int quality);
 // JPEG to packed RGB at 1/denominator size (1, 2, 4 or 8: TurboJPEG's DCT scaling, so a
 // thumbnail costs a fraction of a full decode). nullopt on failure.
 struct rgb_image {
@@ -28,12 +27,10 @@ struct rgb_image {
     int height = 0;
     bytes pixels;
 };
-[[nodiscard]] std::optional<rgb_image> decode_rgb(std::span<const std::uint8_t> jpeg,
-                                                  int denominator = 1);
+[[nodiscard]] std::optional<rgb_image> decode_rgb(std::span<const std::uint8_t> jpeg, int denominator = 1);
 // A smaller JPEG: DCT-scaled decode at 1/denominator, re-encoded. Empty on failure or for a
 // denominator other than 2, 4, 8.
-[[nodiscard]] bytes scale_jpeg(std::span<const std::uint8_t> jpeg, int denominator,
-                               int quality = 80);
+[[nodiscard]] bytes scale_jpeg(std::span<const std::uint8_t> jpeg, int denominator, int quality = 80);
 
 // Many UVC cameras send MJPEG without Huffman tables (DHT), relying on the standard ones of
 // ITU T.81 Annex K; browsers then refuse the picture. True when a DHT segment precedes the

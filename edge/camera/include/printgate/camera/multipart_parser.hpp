@@ -16,10 +16,10 @@
 namespace printgate::camera {
 
 struct multipart_limits {
-    std::size_t max_header_bytes = 4096;      // one part's header block
-    std::size_t max_part_bytes = 8u << 20;    // one part's body
-    std::size_t max_preamble_bytes = 65536;   // bytes skipped while looking for a boundary
-    std::size_t max_boundary_bytes = 70;      // RFC 2046
+    std::size_t max_header_bytes = 4096;     // one part's header block
+    std::size_t max_part_bytes = 8u << 20;   // one part's body
+    std::size_t max_preamble_bytes = 65536;  // bytes skipped while looking for a boundary
+    std::size_t max_boundary_bytes = 70;     // RFC 2046
 };
 
 enum class multipart_error {
@@ -27,9 +27,9 @@ enum class multipart_error {
     bad_boundary,       // empty or too long, or the first line does not name one
     preamble_too_long,  // no boundary where one should be
     header_too_large,
-    bad_header,         // a header line without ':' or an unreadable Content-Length
+    bad_header,  // a header line without ':' or an unreadable Content-Length
     part_too_large,
-    ended,              // the closing boundary ("--B--") was seen; nothing more is read
+    ended,  // the closing boundary ("--B--") was seen; nothing more is read
 };
 
 [[nodiscard]] std::string_view to_string(multipart_error e);
@@ -70,7 +70,7 @@ private:
     std::string delimiter_;  // "--" + boundary
     multipart_limits limits_;
     state state_ = state::boundary;
-    std::string buffer_;     // unconsumed bytes
+    std::string buffer_;  // unconsumed bytes
     std::size_t scan_from_ = 0;
     std::size_t expected_ = 0;
     multipart_part part_;

@@ -5,23 +5,20 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <printgate/camera/frame_hub.hpp>
 #include <printgate/camera/frame_source.hpp>
 #include <printgate/camera/jpeg.hpp>
+#include <string>
 
 namespace printgate::camera {
 
 // One picture of the pattern. Empty on bad dimensions.
-[[nodiscard]] bytes render_test_pattern(std::uint64_t counter,
-                                        std::chrono::system_clock::time_point when, int width,
+[[nodiscard]] bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time_point when, int width,
                                         int height, int quality);
 
 class test_pattern_source final : public frame_source {
 public:
-    test_pattern_source(std::shared_ptr<frame_hub> hub, const clock& clk, int width, int height,
-                        int fps, int quality);
+    test_pattern_source(std::shared_ptr<frame_hub> hub, const clock& clk, int width, int height, int fps, int quality);
     ~test_pattern_source() override;
 
     void start() override;

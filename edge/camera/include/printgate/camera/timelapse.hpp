@@ -21,18 +21,18 @@ namespace printgate::camera {
 class camera_service;
 
 struct timelapse_options {
-    std::filesystem::path directory;            // created if missing
-    std::string camera;                         // empty: the first camera
-    std::chrono::milliseconds interval{0};      // 0: layer changes only
+    std::filesystem::path directory;        // created if missing
+    std::string camera;                     // empty: the first camera
+    std::chrono::milliseconds interval{0};  // 0: layer changes only
     int video_fps = 25;
     std::filesystem::path ffmpeg = "/usr/bin/ffmpeg";  // missing file: archive instead
     std::filesystem::path nice = "/usr/bin/nice";      // missing file: ffmpeg without it
 };
 
 struct timelapse_item {
-    std::string name;       // file name: "NAME-YYYYmmdd-HHMMSS.mp4" or ".tar"
+    std::string name;  // file name: "NAME-YYYYmmdd-HHMMSS.mp4" or ".tar"
     std::uintmax_t bytes = 0;
-    std::string kind;       // "mp4" | "tar"
+    std::string kind;  // "mp4" | "tar"
 };
 
 class timelapse {

@@ -3,15 +3,14 @@
 // v4l2_io, a thin seam, so that format negotiation, buffer cycling and the Huffman-table fix
 // are unit-tested against a fake device. No YUYV software encoding: a camera without MJPEG
 // is refused with a clear message.
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <vector>
-
 #include <poll.h>
 #include <sys/types.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <printgate/camera/jpeg.hpp>
+#include <string>
+#include <vector>
 
 namespace printgate::camera {
 
@@ -20,7 +19,7 @@ public:
     virtual ~v4l2_io() = default;
     virtual int open(const char* path, int flags) = 0;
     virtual int close(int fd) = 0;
-    virtual int ioctl(int fd, unsigned long request, void* arg) = 0;  // -1 and errno on failure
+    virtual int ioctl(int fd, unsigned long request, void* arg) = 0;   // -1 and errno on failure
     virtual void* mmap(std::size_t length, int fd, off_t offset) = 0;  // MAP_FAILED on failure
     virtual int munmap(void* addr, std::size_t length) = 0;
     virtual int poll(pollfd* fds, nfds_t count, int timeout_ms) = 0;
@@ -30,7 +29,7 @@ public:
 [[nodiscard]] v4l2_io& system_v4l2_io();
 
 struct v4l2_settings {
-    std::string device;     // best a stable /dev/v4l/by-id/usb-...-video-index0 path
+    std::string device;  // best a stable /dev/v4l/by-id/usb-...-video-index0 path
     int width = 640;
     int height = 480;
     int fps = 15;

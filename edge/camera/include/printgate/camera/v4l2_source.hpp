@@ -6,20 +6,18 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <thread>
-
 #include <printgate/camera/frame_hub.hpp>
 #include <printgate/camera/frame_source.hpp>
 #include <printgate/camera/v4l2_capture.hpp>
+#include <string>
+#include <thread>
 
 namespace printgate::camera {
 
 class v4l2_source final : public frame_source {
 public:
     v4l2_source(std::shared_ptr<frame_hub> hub, const clock& clk, v4l2_settings settings,
-                v4l2_io& io = system_v4l2_io(),
-                std::chrono::milliseconds retry = std::chrono::seconds(2));
+                v4l2_io& io = system_v4l2_io(), std::chrono::milliseconds retry = std::chrono::seconds(2));
     ~v4l2_source() override;
 
     void start() override;
