@@ -3,6 +3,8 @@
 // (see frame_slot.hpp). Free of anything edge-specific so the relay reuses it for the one
 // stream per camera that crosses the tunnel.
 //
+// Create it with std::make_shared: viewers and capture threads hold weak references.
+//
 // Threading: every member runs on the hub's executor (one io_context thread or a strand),
 // except publish_from_any_thread(), which a capture thread may call.
 #include <boost/asio/any_io_executor.hpp>
