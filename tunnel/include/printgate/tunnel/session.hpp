@@ -79,7 +79,7 @@ public:
 private:
     friend class stream;
     using state_ptr = std::shared_ptr<detail::stream_state>;
-    enum class phase { created, open, failing, closed };
+    enum class phase { open, failing, closed };
 
     session(common::any_stream transport, role r, session_options options);
 
@@ -126,7 +126,7 @@ private:
     role role_;
     session_options options_;
     const printgate::clock* clock_;
-    phase phase_ = phase::created;
+    phase phase_ = phase::open;
     error_code close_reason_;
 
     std::unordered_map<std::uint32_t, state_ptr> streams_;
