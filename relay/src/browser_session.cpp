@@ -51,7 +51,7 @@ browser_session::~browser_session() { --context_->stats.active_connections; }
 
 void browser_session::close() {
     browser_.close();
-    if (proxy_) proxy_->close_upstream();
+    if (proxy_) proxy_->abort_upstream();
 }
 
 net::awaitable<void> browser_session::run() {

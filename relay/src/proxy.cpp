@@ -45,13 +45,19 @@ proxy::proxy(common::any_stream& browser, beast::flat_buffer& browser_buffer,
       upstream_buffer_(options.max_response_header_bytes + options.chunk_bytes),
       up_chunk_(options.chunk_bytes), down_chunk_(options.chunk_bytes) {}
 
-proxy::~proxy() { close_upstream(); }
+proxy::~proxy() { drop_upstream(); }
 
-void proxy::close_upstream() {
+void proxy::abort_upstream() {
+    if (upstream_) upstream_.close();
+    upstream_broken_ = true;
+}
+
+void proxy::drop_upstream() {
     if (upstream_) upstream_.close();
     upstream_ = common::any_stream{};
     upstream_device_.clear();
     upstream_buffer_.clear();
+    upstream_broken_ = false;
 }
 
 void proxy::note_buffers() {
@@ -63,7 +69,7 @@ net::awaitable<proxy::outcome> proxy::forward(request_parser& parser, const requ
                                               std::string_view device, std::string_view host,
                                               std::string_view user) {
     auto& req = parser.get();
-    if (upstream_ && upstream_device_ != device) close_upstream();
+    if (upstream_ && (upstream_device_ != device || upstream_broken_)) drop_upstream();
     if (!upstream_) {
         auto [ec, stream] = co_await devices_.open_stream(device);
         if (ec || !stream) {
@@ -102,11 +108,12 @@ net::awaitable<proxy::outcome> proxy::forward(request_parser& parser, const requ
 
     auto [request_ec, result] =
         co_await (send_request(parser, out) && relay_response(parser, check));
+    // Both halves are done: nothing is pending on the device stream any more.
     if (request_ec || !parser.is_done()) {
-        close_upstream();
+        drop_upstream();
         co_return outcome::close;
     }
-    if (!upstream_reusable_) close_upstream();
+    if (!upstream_reusable_ || upstream_broken_) drop_upstream();
     co_return result;
 }
 
@@ -129,19 +136,22 @@ net::awaitable<error_code> proxy::send_request(request_parser& parser,
         body.data = up_chunk_.data();
         body.size = up_chunk_.size();
         reading_browser_ = true;
-        auto [rec, rn] = co_await http::async_read(browser_, browser_buffer_, parser,
-                                                   tuple_awaitable);
+        // read_some: whatever has arrived goes on at once, never waiting for a full chunk.
+        auto [rec, rn] = co_await http::async_read_some(browser_, browser_buffer_, parser,
+                                                        tuple_awaitable);
         reading_browser_ = false;
         rec = pumped(rec);
         if (rec) {
             // The browser left or sent a broken body: the device saw half a request.
-            close_upstream();
+            abort_upstream();
             co_return rec;
         }
         note_buffers();
         const auto got = up_chunk_.size() - body.size;
         deadline_.touch();
-        out.body().data = up_chunk_.data();
+        if (got == 0 && !parser.is_done()) continue;  // only framing (a chunk header) came
+        // No data: a null pointer, or Beast would frame an empty chunk (a premature end).
+        out.body().data = got > 0 ? up_chunk_.data() : nullptr;
         out.body().size = got;
         out.body().more = !parser.is_done();
         auto [wec, wn] = co_await http::async_write(upstream_, serializer, tuple_awaitable);
@@ -187,7 +197,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
         if (ec) {
             spdlog::info("relay: {} did not answer {} {}: {}", device_, req.method_string(),
                          req.target(), ec.message());
-            close_upstream();
+            abort_upstream();
             co_await fail_response(parser, 502, device_ + " did not answer",
                                    device_ + " closed the connection before answering. "
                                              "Try again in a moment.");
@@ -200,7 +210,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
 
         if (status == 101) {
             if (!check.websocket_upgrade) {
-                close_upstream();
+                abort_upstream();
                 co_await fail_response(parser, 502, "Unexpected upgrade",
                                        device_ + " switched protocols without being asked to.");
                 co_return outcome::close;
@@ -213,7 +223,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
             websocket_pump pump(browser_, browser_buffer_, upstream_, upstream_buffer_, deadline_,
                                 options_, stats_);
             co_await pump.run();
-            close_upstream();
+            abort_upstream();
             co_return outcome::close;
         }
         if (status / 100 == 1) {
@@ -223,7 +233,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
             make_downstream_fields(res.base(), interim.base(), false);
             auto [wec, wn] = co_await http::async_write(browser_, interim, tuple_awaitable);
             if (wec) {
-                close_upstream();
+                abort_upstream();
                 co_return outcome::close;
             }
             continue;
@@ -254,7 +264,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
         auto [hec, hn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
         hec = pumped(hec);
         if (hec) {
-            close_upstream();
+            abort_upstream();
             co_return outcome::close;
         }
         deadline_.touch();
@@ -263,26 +273,38 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
         while (!res_parser.is_done()) {
             body.data = down_chunk_.data();
             body.size = down_chunk_.size();
-            auto [rec, rn] = co_await http::async_read(upstream_, upstream_buffer_, res_parser,
-                                                       tuple_awaitable);
+            // read_some: a part of an endless MJPEG stream or one server-sent event goes to
+            // the browser as soon as it arrives.
+            auto [rec, rn] = co_await http::async_read_some(upstream_, upstream_buffer_,
+                                                            res_parser, tuple_awaitable);
             rec = pumped(rec);
             if (rec) {
+                // What did arrive still goes out before the connection ends.
+                if (const auto partial = down_chunk_.size() - body.size; partial > 0) {
+                    out.body().data = down_chunk_.data();
+                    out.body().size = partial;
+                    out.body().more = true;
+                    auto [pec, pn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
+                    (void)pec;
+                    stats_.bytes_to_browser += partial;
+                }
                 // The device went away mid-response: the browser cannot get a complete
                 // answer, so its connection ends here rather than hang.
                 spdlog::info("relay: {} broke off a response: {}", device_, rec.message());
-                close_upstream();
+                abort_upstream();
                 co_return outcome::close;
             }
             note_buffers();
             const auto got = down_chunk_.size() - body.size;
             deadline_.touch();
-            out.body().data = down_chunk_.data();
+            if (got == 0 && !res_parser.is_done()) continue;
+            out.body().data = got > 0 ? down_chunk_.data() : nullptr;
             out.body().size = got;
             out.body().more = !res_parser.is_done();
             auto [wec, wn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
             wec = pumped(wec);
             if (wec) {
-                close_upstream();
+                abort_upstream();
                 co_return outcome::close;
             }
             stats_.bytes_to_browser += got;

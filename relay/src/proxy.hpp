@@ -44,8 +44,9 @@ public:
                                             std::string_view device, std::string_view host,
                                             std::string_view user);
 
-    // Closes the device stream (the next request opens a new one).
-    void close_upstream();
+    // Aborts the device stream: pending operations on it end with an error and the next
+    // request opens a new one. Safe while operations are pending (it only closes).
+    void abort_upstream();
 
 private:
     boost::asio::awaitable<error_code> send_request(request_parser& parser,
@@ -55,6 +56,8 @@ private:
     boost::asio::awaitable<void> fail_response(request_parser& parser, unsigned status,
                                                std::string_view title, std::string_view message);
     void note_buffers();
+    // Forgets the device stream; only when no operation on it is pending.
+    void drop_upstream();
 
     common::any_stream& browser_;
     boost::beast::flat_buffer& browser_buffer_;
@@ -75,6 +78,7 @@ private:
     bool reading_browser_ = false;  // the request half waits for body bytes
     bool response_done_ = false;
     bool upstream_reusable_ = false;
+    bool upstream_broken_ = false;
 };
 
 }  // namespace printgate::relay

@@ -14,6 +14,8 @@ proxy_deadline::proxy_deadline(net::any_io_executor executor, std::function<void
 void proxy_deadline::phase(duration timeout) {
     timeout_ = timeout;
     touch();
+    // The new deadline may be earlier than the one the timer waits for: wake it to re-arm.
+    timer_.cancel();
 }
 
 void proxy_deadline::touch() { deadline_ = std::chrono::steady_clock::now() + timeout_; }
