@@ -2,6 +2,10 @@
 
 #include "printgate/edge/edge_app.hpp"
 
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+#include "printgate/camera/camera_service.hpp"
+#endif
+
 namespace printgate::edge {
 
 using json = nlohmann::json;
@@ -53,6 +57,21 @@ json execute_command(edge_app& app, const command_request& c, const std::string&
         return ok({{"gcode", c.gcode}});
     }
     if (c.type == "camera_control") {
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+        if (auto* cam = app.camera()) {
+            if (c.action == "get_providers") {
+                json list = json::array();
+                for (const auto& p : cam->get_providers())
+                    list.push_back({{"name", p.name}, {"kind", p.kind}, {"width", p.width}, {"height", p.height},
+                                    {"fps", p.fps}, {"running", p.running}, {"viewers", p.viewers}});
+                return printer.envelope("response", {{"providers", list}}, c.id);
+            }
+            // The picture itself travels over HTTP, not inside a JSON reply.
+            if (c.action == "snapshot") return printer.envelope("response", {{"url", "/webcam/snapshot"}}, c.id);
+            if (c.action == "stream_on") return cam->stream_on("") ? ok({{"url", "/webcam/stream"}}) : error_reply(app, "", "no camera", c.id);
+            if (c.action == "stream_off") return cam->stream_off("") ? ok() : error_reply(app, "", "no camera", c.id);
+        }
+#endif
         if (c.action == "get_providers") return printer.envelope("response", {{"providers", json::array()}}, c.id);
         return error_reply(app, "action", "no camera is configured", c.id);
     }

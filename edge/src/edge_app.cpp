@@ -1,5 +1,16 @@
 #include "printgate/edge/edge_app.hpp"
 
+#include "mqtt_publisher.hpp"
+#include "webhook_notifier.hpp"
+
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+#include "printgate/camera/camera_service.hpp"
+#else
+namespace printgate::camera {
+class camera_service {};  // never made: only so that unique_ptr can be destroyed
+}  // namespace printgate::camera
+#endif
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,6 +30,11 @@ namespace printgate::edge {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+struct edge_app::alerts {
+    std::optional<webhook_notifier> webhooks;
+    std::unique_ptr<mqtt_publisher> mqtt;
+};
 
 struct edge_app::listener {
     tcp::acceptor acceptor;
@@ -99,12 +115,72 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
       http_(*this),
       api_key_(std::move(api_key)) {
     printer_ = std::make_unique<printer_manager>(ex_, config_, *history_);
-    printer_->subscribe([this](const push_message& m) {
-        hub_.publish(m.topic, m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    });
+    alerts_ = std::make_unique<alerts>();
+    if (!config_.webhooks.empty())
+        alerts_->webhooks.emplace(ex_, config_.webhooks, config_.webhook_attempts,
+                                  std::chrono::milliseconds(config_.webhook_backoff_ms));
+    if (!config_.mqtt_host.empty()) {
+        mqtt_settings s;
+        s.host = config_.mqtt_host;
+        s.port = config_.mqtt_port;
+        s.username = config_.mqtt_username;
+        s.password = config_.mqtt_password;
+        s.prefix = config_.mqtt_prefix;
+        s.discovery_prefix = config_.mqtt_discovery_prefix;
+        s.printer_id = config_.printer_id;
+        s.printer_name = config_.profile.name;
+        alerts_->mqtt = std::make_unique<mqtt_publisher>(s);
+        std::string why;
+        if (!alerts_->mqtt->start(why)) {
+            spdlog::warn("{}", why);
+            alerts_->mqtt.reset();
+        }
+    }
+    printer_->subscribe([this](const push_message& m) { on_push(m); });
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+    if (auto kind = camera::parse_source_kind(config_.camera_kind)) {
+        camera::camera_config cc;
+        cc.kind = *kind;
+        cc.url = config_.camera_url;
+        cc.device = config_.camera_device;
+        cc.width = config_.camera_width;
+        cc.height = config_.camera_height;
+        cc.fps = config_.camera_fps;
+        if (auto bad = camera::validate(cc); !bad.empty()) spdlog::warn("camera: {}", bad);
+        else camera_ = std::make_unique<camera::camera_service>(ex_, std::vector<camera::camera_config>{cc});
+    }
+#endif
 }
 
-edge_app::~edge_app() = default;
+namespace {
+
+// What is worth waking someone for: job outcomes and pauses, firmware and watchdog alerts,
+// a lost printer. Not: terminal lines, temperatures, progress.
+bool is_alert(const push_message& m) {
+    if (m.topic == "job") return true;
+    if (m.topic != "event") return false;
+    const auto event = m.message["data"].value("event", "");
+    return event == "alert" || event == "disconnected" || event == "error" || event == "firmware_error" ||
+           event == "timeout";
+}
+
+}  // namespace
+
+void edge_app::on_push(const push_message& m) {
+    hub_.publish(m.topic, m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (is_alert(m)) {
+        if (alerts_->webhooks) alerts_->webhooks->notify(m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        if (alerts_->mqtt) alerts_->mqtt->publish_event(m.message);
+    }
+    if (alerts_->mqtt && m.topic == "state") alerts_->mqtt->publish_state(m.message["data"]);
+    if (alerts_->mqtt && m.topic == "temperatures") alerts_->mqtt->publish_temperatures(m.message["data"]);
+}
+
+edge_app::~edge_app() {
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+    if (camera_) camera_->stop();
+#endif
+}
 
 bool edge_app::lan() const {
     boost::system::error_code ec;
@@ -137,6 +213,10 @@ std::uint16_t edge_app::listen(std::string& why) {
 void edge_app::start() { printer_->start(); }
 
 void edge_app::stop() {
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+    if (camera_) camera_->stop();
+#endif
+    if (alerts_->webhooks) alerts_->webhooks->stop();
     if (listener_) {
         boost::system::error_code ec;
         listener_->acceptor.close(ec);

@@ -100,6 +100,39 @@ const std::map<std::string, setter>& known_keys() {
         {"files.max_upload_bytes", integer(&edge_config::max_upload_bytes, 1, std::int64_t{1} << 40)},
         {"history.checkpoint_interval_ms", integer(&edge_config::checkpoint_interval_ms, 10, 600'000)},
         {"api.key", text(&edge_config::api_key)},
+        {"camera.kind",
+         [](const toml::node& n, edge_config& c) -> std::string {
+             auto v = n.value<std::string>();
+             if (!n.is_string() || (*v != "" && *v != "test" && *v != "http" && *v != "v4l2"))
+                 return "must be \"\", \"test\", \"http\" or \"v4l2\"";
+             c.camera_kind = *v;
+             return "";
+         }},
+        {"camera.url", text(&edge_config::camera_url)},
+        {"camera.device", text(&edge_config::camera_device)},
+        {"camera.width", integer(&edge_config::camera_width, 16, 4096)},
+        {"camera.height", integer(&edge_config::camera_height, 16, 4096)},
+        {"camera.fps", integer(&edge_config::camera_fps, 1, 60)},
+        {"alerts.webhooks",
+         [](const toml::node& n, edge_config& c) -> std::string {
+             const auto* a = n.as_array();
+             if (!a || a->size() > 16) return "must be an array of at most 16 URLs";
+             c.webhooks.clear();
+             for (const auto& e : *a) {
+                 auto v = e.value<std::string>();
+                 if (!e.is_string() || v->rfind("http://", 0) != 0) return "must hold http:// URLs";
+                 c.webhooks.push_back(*v);
+             }
+             return "";
+         }},
+        {"alerts.webhook_attempts", integer(&edge_config::webhook_attempts, 1, 20)},
+        {"alerts.webhook_backoff_ms", integer(&edge_config::webhook_backoff_ms, 1, 600'000)},
+        {"mqtt.host", text(&edge_config::mqtt_host)},
+        {"mqtt.port", integer(&edge_config::mqtt_port, 1, 65535)},
+        {"mqtt.username", text(&edge_config::mqtt_username)},
+        {"mqtt.password", text(&edge_config::mqtt_password)},
+        {"mqtt.prefix", text(&edge_config::mqtt_prefix)},
+        {"mqtt.discovery_prefix", text(&edge_config::mqtt_discovery_prefix)},
         {"state.dir",
          [](const toml::node& n, edge_config& c) -> std::string {
              if (!n.is_string() || n.value<std::string>()->empty()) return "must be a non-empty path";
@@ -163,6 +196,7 @@ edge_config demo_config(const std::filesystem::path& state_dir) {
     c.demo = true;
     c.http_port = 0;
     c.state_dir = state_dir;
+    c.camera_kind = "test";
     return c;
 }
 

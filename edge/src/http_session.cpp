@@ -5,6 +5,10 @@
 #include "upload_route.hpp"
 #include "websocket_session.hpp"
 
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+#include "printgate/camera/camera_http.hpp"
+#endif
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -96,6 +100,20 @@ net::awaitable<void> http_server::serve(common::any_stream stream, connection_in
             break;
         }
 
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+        // The webcam (mjpg-streamer style URLs too): edge/camera/ writes the whole answer.
+        const auto action = ctx.query.find("action");
+        const bool camera_alias = action != ctx.query.end() && (action->second == "stream" || action->second == "snapshot");
+        if (app_.camera() && (camera::is_camera_target(ctx.path) || camera_alias)) {
+            if ((head.content_length() && *head.content_length() > 0) || head.chunked()) break;  // no bodies here
+            camera::camera_request creq{std::string(req.method_string()),
+                                        camera_alias && !camera::is_camera_target(ctx.path) ? "/webcam/?action=" + action->second : target,
+                                        req.keep_alive()};
+            const bool again = co_await camera::serve(*app_.camera(), stream, creq);
+            if (!again) co_return;
+            continue;
+        }
+#endif
         if (ctx.path == "/api/v1/ws" && beast::websocket::is_upgrade(head.get())) {
             co_await run_websocket(std::move(stream), std::move(buffer), head.release(), app_, info, ctx.user);
             co_return;

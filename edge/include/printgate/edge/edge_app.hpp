@@ -13,6 +13,10 @@
 #include <memory>
 #include <string>
 
+namespace printgate::camera {
+class camera_service;
+}
+
 namespace printgate::edge {
 
 class edge_app {
@@ -33,12 +37,16 @@ public:
     push_hub& hub() { return hub_; }
     http_server& http() { return http_; }
     const std::string& api_key() const { return api_key_; }
+    // The webcam service (edge/camera/), or nullptr when none is configured or built.
+    camera::camera_service* camera() { return camera_.get(); }
     bool lan() const;  // the listener is reachable from other machines
 
 private:
     edge_app(boost::asio::any_io_executor ex, edge_config config, std::unique_ptr<history_store> history,
              std::string api_key);
     struct listener;
+    struct alerts;
+    void on_push(const push_message& m);
 
     boost::asio::any_io_executor ex_;
     edge_config config_;
@@ -49,6 +57,8 @@ private:
     http_server http_;
     std::string api_key_;
     std::unique_ptr<listener> listener_;
+    std::unique_ptr<alerts> alerts_;
+    std::unique_ptr<camera::camera_service> camera_;
 };
 
 }  // namespace printgate::edge

@@ -44,6 +44,24 @@ struct edge_config {
     // [history]
     unsigned checkpoint_interval_ms = 1000;
 
+    // [camera] (one camera; --demo: the test pattern)
+    std::string camera_kind;  // "" = none, "test", "http", "v4l2"
+    std::string camera_url;     // http: an MJPEG stream URL
+    std::string camera_device;  // v4l2: /dev/v4l/by-id/... or /dev/videoN
+    int camera_width = 640, camera_height = 480, camera_fps = 15;
+
+    // [alerts]
+    std::vector<std::string> webhooks;  // http://host[:port]/path, POSTed JSON for every alert
+    int webhook_attempts = 5;
+    unsigned webhook_backoff_ms = 1000;  // doubled after each failed attempt
+
+    // [mqtt]
+    std::string mqtt_host;  // "" = off
+    std::uint16_t mqtt_port = 1883;
+    std::string mqtt_username, mqtt_password;
+    std::string mqtt_prefix = "printgate";
+    std::string mqtt_discovery_prefix = "homeassistant";
+
     // [api]
     std::string api_key;  // "": generated once into STATE_DIR/api_key (0600)
 
