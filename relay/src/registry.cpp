@@ -121,7 +121,9 @@ std::variant<registry::paired, pairing_failure> registry::redeem_pairing_code(st
     std::string hash = find.text(1);
     auto expires = from_seconds(find.integer(2));
     auto attempts = find.integer(3);
-    if (!find.is_null(4)) return pairing_failure{pairing_refusal::used, "this pairing code was already used"};
+    bool used = !find.is_null(4);
+    find.reset();
+    if (used) return pairing_failure{pairing_refusal::used, "this pairing code was already used"};
     if (now >= expires) return pairing_failure{pairing_refusal::expired, "this pairing code has expired"};
     if (attempts >= pairing_code_attempts)
         return pairing_failure{pairing_refusal::exhausted, "too many wrong attempts with this pairing code"};
@@ -132,7 +134,9 @@ std::variant<registry::paired, pairing_failure> registry::redeem_pairing_code(st
         return pairing_failure{pairing_refusal::wrong_secret, "wrong pairing code"};
     }
     statement taken(db_->get(), "SELECT 1 FROM devices WHERE name = ? AND revoked_at IS NULL");
-    if (taken.bind(1, name).step() == SQLITE_ROW)
+    bool name_taken = taken.bind(1, name).step() == SQLITE_ROW;
+    taken.reset();
+    if (name_taken)
         return pairing_failure{pairing_refusal::name_taken, "a device called '" + name + "' is already paired"};
 
     device_record device{"d" + tunnel::random_hex(12), name, now, std::nullopt, std::nullopt};

@@ -28,6 +28,10 @@ statement& statement::bind_null(int index) {
     return *this;
 }
 
+void statement::reset() {
+    if (stmt_) sqlite3_reset(stmt_);
+}
+
 int statement::step() { return stmt_ ? sqlite3_step(stmt_) : SQLITE_MISUSE; }
 
 std::string statement::text(int column) const {

@@ -23,6 +23,8 @@ public:
     statement& bind_null(int index);
     // SQLITE_ROW, SQLITE_DONE or an error code.
     int step();
+    // Ends a read early (so that COMMIT never waits on it).
+    void reset();
     std::string text(int column) const;
     std::int64_t integer(int column) const;
     bool is_null(int column) const;
