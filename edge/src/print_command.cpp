@@ -34,6 +34,7 @@ struct print_options {
     std::string file;
     std::string result_json;
     bool terminal = false;
+    bool no_compact = false;
     bool quiet = false;
 };
 
@@ -80,6 +81,7 @@ int run_print(const print_options& o) {
     host_config cfg;
     cfg.port = o.port;
     cfg.baud = o.baud;
+    cfg.compact_moves = !o.no_compact;
     cfg.window.mode = o.flow == "one-line" ? flow_mode::one_line : flow_mode::windowed;
     cfg.window.rx_buffer_bytes = o.rx_buffer;
     cfg.window.resend_ok = o.resend_ok == "no-ok" ? resend_ok_style::no_ok : resend_ok_style::ok_follows;
@@ -223,6 +225,7 @@ command_runner add_print_command(CLI::App& app) {
                    "after a lost connection, keep reconnecting this long (seconds) and report when the printer is back");
     app.add_option("--result-json", o->result_json, "write the job's result as JSON to this file");
     app.add_flag("--terminal", o->terminal, "show every line sent and received");
+    app.add_flag("--no-compact", o->no_compact, "send moves as written (by default, moves go to Marlin without blanks)");
     app.add_flag("-q,--quiet", o->quiet, "only the final summary");
     app.add_option("file", o->file, "G-code file")->required();
     return [o] { return run_print(*o); };

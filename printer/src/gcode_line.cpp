@@ -19,6 +19,17 @@ std::string numbered_line(std::uint32_t number, std::string_view command) {
     return fmt::format("{}*{}\n", body, gcode_checksum(body));
 }
 
+std::string compact_move(std::string_view command) {
+    const bool move = command.size() >= 2 && (command[0] == 'G' || command[0] == 'g') && command[1] >= '0' &&
+                      command[1] <= '3' && (command.size() == 2 || command[2] == ' ' || command[2] == '\t');
+    if (!move) return std::string(command);
+    std::string out;
+    out.reserve(command.size());
+    for (char c : command)
+        if (c != ' ' && c != '\t') out.push_back(c);
+    return out;
+}
+
 namespace {
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0'; }
 }  // namespace

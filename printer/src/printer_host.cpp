@@ -362,7 +362,10 @@ std::string printer_host::take_batch() {
     }
     if (!commands_.empty() || phase_ != phase::ready) return out;
     while (job_ && state_ == host_state::printing && !job_pause_requested_) {
-        if (!job_pending_) job_pending_ = job_->next();
+        if (!job_pending_) {
+            job_pending_ = job_->next();
+            if (job_pending_ && compact_) job_pending_->text = compact_move(job_pending_->text);
+        }
         if (!job_pending_) {
             if (!job_->error().empty()) finish_job(job_status::failed, job_->error());
             break;

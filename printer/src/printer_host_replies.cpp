@@ -89,19 +89,27 @@ void printer_host::handle_ok(const firmware_reply& reply, std::string_view line)
         phase_ = phase::identify;
         phase_since_ = clock_.now();
         identify_heard_ = false;
+        numbering_reset_sent_ = false;
         sender_.reset_numbering();
         spdlog::info("printer answered on {}{}", config_.port, baud_ ? " at " + std::to_string(baud_) + " baud" : "");
-        // Unnumbered, so that a firmware still counting old line numbers cannot reject
-        // them; the firmware runs them in order, so once M115's reply is complete the
-        // numbering reset is done too and every later ok answers one of our lines.
-        raw_out_.push_back("M110 N0\nM115\n");
+        // Unnumbered, so that a firmware still counting old line numbers cannot reject it.
+        raw_out_.push_back("M115\n");
         wake_writer();
         return;
     }
     if (phase_ == phase::identify) {
         // Only the ok that closes M115's reply (FIRMWARE_NAME, Cap: lines) counts; oks
-        // before it answer stale fragments or the M110.
-        if (identify_heard_) finish_identify();
+        // before it answer stale fragments or the hello. From then on every ok answers
+        // one of our lines (the firmware works in order): reset the numbering, whatever
+        // became of the hello's M110, and start numbered lines after its ok.
+        if (!identify_heard_) return;
+        if (!numbering_reset_sent_) {
+            numbering_reset_sent_ = true;
+            raw_out_.push_back("M110 N0\n");
+            wake_writer();
+            return;
+        }
+        finish_identify();
         return;
     }
     if (auto readings = parse_temperatures(line)) handle_temperatures(*readings);
@@ -298,6 +306,7 @@ void printer_host::handle_sd_line(std::string_view line) {
 
 void printer_host::finish_identify() {
     autoreport_ = firmware_.has("AUTOREPORT_TEMP");
+    compact_ = config_.compact_moves && firmware_.name.find("Marlin") != std::string::npos;
     if (autoreport_) {
         auto s = std::chrono::duration_cast<seconds>(config_.temperature_interval).count();
         enqueue("M155 S" + std::to_string(s < 1 ? 1 : s));

@@ -1,7 +1,8 @@
 // bench serial_throughput: the same 20,000-line curved part streamed to printgate-sim at
 // 250000 baud (planner 4 blocks, command queue 4, receive buffer 128 bytes, a USB
 // adapter's 1 ms latency each way), once with one line in flight (OctoPrint's default,
-// the peer) and once windowed, in the same run. Prints lines/s for both, their ratio,
+// the peer, lines sent as written) and once windowed with moves compacted (printgate's
+// default for Marlin), in the same run. Prints lines/s for both, their ratio,
 // the share of the link's capacity used, and the host's CPU time per 1000 lines.
 #include "printgate/printer/job_streamer.hpp"
 #include "printgate/printer/printer_host.hpp"
@@ -76,6 +77,8 @@ run_result run_once(const temp_dir& dir, const std::filesystem::path& part, flow
     cfg.port = tty.string();
     cfg.baud = baud;
     cfg.window.mode = mode;
+    // The peer sends lines as written, like OctoPrint; printgate compacts moves for Marlin.
+    cfg.compact_moves = mode == flow_mode::windowed;
     run_result r;
     std::chrono::steady_clock::time_point t0;
     double cpu0 = 0;

@@ -1,4 +1,5 @@
 #pragma once
+#include <cctype>
 // Shared by the host's integration tests: a simulator started as a child process on a
 // real pty, job files with one distinct move per line, and the proof from the
 // simulator's own log that no job line was lost or executed twice.
@@ -21,6 +22,20 @@ struct executed_command {
     std::string text;
 };
 
+// The host sends moves compacted to Marlin ("G1X1Y2E.5"); the tests compare them in the
+// spaced form they were written in ("G1 X1 Y2 E.5").
+inline std::string spaced_move(const std::string& text) {
+    const bool compact_move = text.size() > 2 && text[0] == 'G' && text[1] >= '0' && text[1] <= '3' &&
+                              std::isalpha(static_cast<unsigned char>(text[2]));
+    if (!compact_move) return text;
+    std::string out = text.substr(0, 2);
+    for (std::size_t i = 2; i < text.size(); ++i) {
+        if (std::isalpha(static_cast<unsigned char>(text[i]))) out.push_back(' ');
+        out.push_back(text[i]);
+    }
+    return out;
+}
+
 inline std::vector<executed_command> read_sim_log(const std::filesystem::path& log) {
     std::vector<executed_command> out;
     std::istringstream in(read_file(log));
@@ -29,7 +44,7 @@ inline std::vector<executed_command> read_sim_log(const std::filesystem::path& l
         auto t1 = line.find('\t');
         auto t2 = line.find('\t', t1 + 1);
         if (t1 == std::string::npos || t2 == std::string::npos) continue;
-        out.push_back({line.substr(t1 + 1, t2 - t1 - 1), line.substr(t2 + 1)});
+        out.push_back({line.substr(t1 + 1, t2 - t1 - 1), spaced_move(line.substr(t2 + 1))});
     }
     return out;
 }

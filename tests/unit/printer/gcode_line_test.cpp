@@ -53,3 +53,17 @@ TEST(gcode_line, find_parameter) {
     EXPECT_FALSE(find_parameter("G28", 'X', v));
     EXPECT_FALSE(find_parameter("M104 S", 'S', v));
 }
+
+TEST(gcode_line, compact_move_drops_blanks_from_moves_only) {
+    EXPECT_EQ(compact_move("G1 X110.123 Y98.456 E.0335"), "G1X110.123Y98.456E.0335");
+    EXPECT_EQ(compact_move("G0 X1\tY2 F7200"), "G0X1Y2F7200");
+    EXPECT_EQ(compact_move("G2 X10 Y10 I5 J0"), "G2X10Y10I5J0");
+    EXPECT_EQ(compact_move("G1"), "G1");
+    // Not moves: arguments may be text, and G10/G28/G29 are other commands.
+    EXPECT_EQ(compact_move("M117 Printing layer 3"), "M117 Printing layer 3");
+    EXPECT_EQ(compact_move("M23 my file.gco"), "M23 my file.gco");
+    EXPECT_EQ(compact_move("G28 X Y"), "G28 X Y");
+    EXPECT_EQ(compact_move("G10 P1 R200"), "G10 P1 R200");
+    // The compacted move still names its command word.
+    EXPECT_EQ(command_word(compact_move("G1 Z0.2 F7200")), "G1");
+}

@@ -24,6 +24,11 @@ std::string command_word(std::string_view command);
 // (homing, probing, waiting for heat, for moves, or for the user).
 bool is_long_running(std::string_view word);
 
+// A G0-G3 move without the blanks between its words ("G1 X1.5 Y2 E.03" -> "G1X1.5Y2E.03"):
+// the same command in fewer bytes on a slow serial link. Other commands (their arguments
+// may be text: file names, messages) come back unchanged.
+std::string compact_move(std::string_view command);
+
 // The numeric value of a parameter letter in a command ("S" of "M104 S210"), if present.
 bool find_parameter(std::string_view command, char letter, double& value);
 

@@ -52,6 +52,9 @@ struct host_config {
     double pause_lift_mm = 10.0;
     std::optional<double> park_x, park_y;
     int extruders = 1;
+    // Send G0-G3 moves without blanks when the firmware is Marlin (whose parser has taken
+    // "G1X1Y2" since 1.1): about a tenth fewer bytes per move on the serial link.
+    bool compact_moves = true;
     // The host's own thermal watchdog, independent of the firmware's protection.
     thermal_watchdog_config thermal;
 };
@@ -215,7 +218,9 @@ private:
 
     host_state state_ = host_state::disconnected;
     phase phase_ = phase::closed;
-    bool identify_heard_ = false;  // FIRMWARE_NAME arrived since identify began
+    bool identify_heard_ = false;        // FIRMWARE_NAME arrived since identify began
+    bool numbering_reset_sent_ = false;  // identify's own M110 N0 is out
+    bool compact_ = false;               // compact_moves, and the firmware is Marlin
     line_sender sender_;
     firmware_identity firmware_;
     unsigned baud_ = 0;
