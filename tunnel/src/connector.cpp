@@ -139,13 +139,28 @@ net::awaitable<bool> connector::attempt() {
         session_->close();
         co_return false;
     }
+    // TLS 1.3 lets the client finish its handshake before the relay has judged the
+    // certificate: the tunnel is up only once the relay answers hello with welcome.
+    auto channel = std::make_shared<control_channel>(common::any_stream(std::move(control), "control"));
+    nlohmann::json hello;
+    hello["type"] = "hello";
+    hello["version"] = options_.version;
+    auto hec2 = co_await channel->write(hello);
+    auto [wec, welcome] = co_await channel->read();
+    if (hec2 || wec || welcome["type"] != "welcome") {
+        spdlog::warn("tunnel: the relay at {} did not admit this device ({})", where,
+                     hec2 ? hec2.message() : wec ? wec.message() : "no welcome");
+        session_->close();
+        co_return false;
+    }
     ++established_;
+    up_ = true;
     spdlog::info("tunnel: connected to {} as {}", where, identity->name);
     if (options_.on_state) options_.on_state(true);
-    auto channel = std::make_shared<control_channel>(common::any_stream(std::move(control), "control"));
     edge_control_options control_options;
     control_options.state_dir = options_.state_dir;
     control_options.version = options_.version;
+    control_options.hello_done = true;
     control_options.on_message = options_.on_control_message;
     net::co_spawn(executor_, run_edge_control(channel, std::move(*identity), std::move(control_options)),
                   net::detached);
@@ -157,6 +172,7 @@ net::awaitable<bool> connector::attempt() {
     }
     auto why = co_await session->wait_closed();
     spdlog::warn("tunnel: lost the relay at {} ({})", where, why ? why.message() : "closed");
+    up_ = false;
     channel->stream().close();
     if (options_.on_state) options_.on_state(false);
     co_return true;

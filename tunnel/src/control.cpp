@@ -63,10 +63,12 @@ net::awaitable<error_code> control_channel::write(const json& message) {
 net::awaitable<error_code> run_edge_control(std::shared_ptr<control_channel> channel, edge_identity identity,
                                             edge_control_options options) {
     // (Built step by step: GCC 12 miscompiles braced json literals inside coroutines.)
-    json hello;
-    hello["type"] = "hello";
-    hello["version"] = options.version;
-    if (auto ec = co_await channel->write(hello)) co_return ec;
+    if (!options.hello_done) {
+        json hello;
+        hello["type"] = "hello";
+        hello["version"] = options.version;
+        if (auto ec = co_await channel->write(hello)) co_return ec;
+    }
 
     auto executor = co_await net::this_coro::executor;
     auto cert = certificate_from_pem(identity.certificate_pem);

@@ -74,7 +74,8 @@ public:
     net::awaitable<void> run();
     void stop();
 
-    [[nodiscard]] bool connected() const { return session_ && session_->is_open(); }
+    // Up: the relay answered hello with welcome, and the session is still open.
+    [[nodiscard]] bool connected() const { return up_ && session_ && session_->is_open(); }
     [[nodiscard]] std::uint64_t tunnels_established() const { return established_; }
     [[nodiscard]] std::uint64_t attempts() const { return attempts_; }
 
@@ -89,6 +90,7 @@ private:
     net::steady_timer timer_;
     std::shared_ptr<session> session_;
     bool stopped_ = false;
+    bool up_ = false;
     std::uint64_t established_ = 0;
     std::uint64_t attempts_ = 0;
 };

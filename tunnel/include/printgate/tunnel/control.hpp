@@ -60,6 +60,9 @@ private:
 struct edge_control_options {
     std::filesystem::path state_dir;  // where pairing stored the identity; renewals go there too
     std::string version;
+    // The caller already exchanged hello/welcome (the connector does, to know the relay
+    // admitted the device before calling the tunnel up).
+    bool hello_done = false;
     // Renew at this time instead of renewal_due() (tests).
     std::optional<wall_time> renew_at;
     std::function<wall_time()> now = [] { return std::chrono::system_clock::now(); };
