@@ -29,6 +29,9 @@ using tcp = net::ip::tcp;
 constexpr const char* default_config = "/etc/printgate/relay.toml";
 constexpr const char* address_file = "tunnel-address";  // the public tunnel address the running relay uses
 
+// The device registry that `serve` and every `device` command share.
+fs::path registry_file(const relay_config& config) { return config.state_dir / "registry.db"; }
+
 std::string iso_time(wall_time t) {
     auto tt = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
@@ -96,7 +99,7 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
         spdlog::error("{}", ca.message());
         return 1;
     }
-    auto devices = registry::open(config->state_dir / "registry.db");
+    auto devices = registry::open(registry_file(*config));
     if (!devices) {
         spdlog::error("{}", devices.message());
         return 1;
@@ -203,7 +206,7 @@ int run_device_add(const relay_args& args, const std::string& name, std::ostream
         }
         address = *parsed;
     }
-    auto devices = registry::open(config->state_dir / "registry.db");
+    auto devices = registry::open(registry_file(*config));
     if (!devices) {
         err << "printgate-relay: " << devices.message() << "\n";
         return 1;
@@ -226,7 +229,7 @@ int run_device_list(const relay_args& args, bool json, std::ostream& out, std::o
         err << "printgate-relay: " << config.message() << "\n";
         return 2;
     }
-    auto devices = registry::open(config->state_dir / "registry.db");
+    auto devices = registry::open(registry_file(*config));
     if (!devices) {
         err << "printgate-relay: " << devices.message() << "\n";
         return 1;
@@ -257,7 +260,7 @@ int run_device_revoke(const relay_args& args, const std::string& name, std::ostr
         err << "printgate-relay: " << config.message() << "\n";
         return 2;
     }
-    auto devices = registry::open(config->state_dir / "registry.db");
+    auto devices = registry::open(registry_file(*config));
     if (!devices) {
         err << "printgate-relay: " << devices.message() << "\n";
         return 1;

@@ -224,6 +224,16 @@ void session::close(error_code reason) {
     phase_ = phase::closed;
     close_reason_ = reason;
     if (reason) spdlog::info("tunnel {}: session closed: {}", options_.name, reason.message());
+    fail_all_streams();
+    owed_windows_.clear();
+    transport_.close();
+    writer_wake_.cancel();
+    accept_wake_.cancel();
+    closed_wake_.cancel();
+    heartbeat_timer_.cancel();
+}
+
+void session::fail_all_streams() {
     auto streams = std::move(streams_);
     streams_.clear();
     for (auto& [id, st] : streams) {
@@ -234,13 +244,7 @@ void session::close(error_code reason) {
     accept_queue_.clear();
     ready_.clear();
     control_.clear();
-    owed_windows_.clear();
     payload_stream_.reset();
-    transport_.close();
-    writer_wake_.cancel();
-    accept_wake_.cancel();
-    closed_wake_.cancel();
-    heartbeat_timer_.cancel();
 }
 
 net::awaitable<error_code> session::wait_closed() {
@@ -257,17 +261,7 @@ void session::violation(std::string_view cause) {
     spdlog::warn("tunnel {}: protocol error from peer: {}; sending GO_AWAY", options_.name, cause);
     phase_ = phase::failing;
     close_reason_ = make_error_code(mux_error::protocol_error);
-    auto streams = std::move(streams_);
-    streams_.clear();
-    for (auto& [id, st] : streams) {
-        st->tracked = false;
-        fail_stream(st, net::error::connection_aborted);
-    }
-    for (auto& st : accept_queue_) fail_stream(st, net::error::connection_aborted);
-    accept_queue_.clear();
-    ready_.clear();
-    control_.clear();
-    payload_stream_.reset();
+    fail_all_streams();
     // The writer sends GO_AWAY(protocol error), then closes. If the peer never reads it,
     // the heartbeat ends the session: we no longer read, so it goes silent.
     control_.push_back(frame_header{protocol_version, frame_type::go_away, 0, 0,

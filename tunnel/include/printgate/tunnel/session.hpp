@@ -119,6 +119,8 @@ private:
     void forget(const state_ptr& st);
     void maybe_forget(const state_ptr& st);
     void violation(std::string_view cause);
+    // Every stream and queued frame goes; each stream's pending operations fail.
+    void fail_all_streams();
     [[nodiscard]] printgate::clock::time_point now() const;
 
     net::any_io_executor executor_;
