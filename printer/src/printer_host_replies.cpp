@@ -86,15 +86,8 @@ void printer_host::handle_ok(const firmware_reply& reply, std::string_view line)
         // Some answer: the firmware listens. This ok may still be stale (an answer to a
         // line fragment left in the board's buffer by a reset), so nothing is counted on
         // it: identify resets the numbering and synchronises on M115's own reply.
-        phase_ = phase::identify;
-        phase_since_ = clock_.now();
-        identify_heard_ = false;
-        numbering_reset_sent_ = false;
-        sender_.reset_numbering();
         spdlog::info("printer answered on {}{}", config_.port, baud_ ? " at " + std::to_string(baud_) + " baud" : "");
-        // Unnumbered, so that a firmware still counting old line numbers cannot reject it.
-        raw_out_.push_back("M115\n");
-        wake_writer();
+        resynchronise();
         return;
     }
     if (phase_ == phase::identify) {
@@ -156,8 +149,9 @@ void printer_host::handle_resend(const firmware_reply& reply) {
         commands_.clear();
         ok_actions_.clear();
         long_running_.clear();
-        sender_.reset_numbering();
-        raw_out_.push_back("M110 N0\n");
+        // Resends and oks for lines of the old numbering are still on their way: count
+        // afresh only once the firmware has provably caught up, as after a handshake.
+        resynchronise();
         for (int t = 0; t < config_.extruders; ++t) enqueue("M104 T" + std::to_string(t) + " S0");
         enqueue("M140 S0");
         enqueue("M107");
@@ -304,6 +298,17 @@ void printer_host::handle_sd_line(std::string_view line) {
     }
 }
 
+void printer_host::resynchronise() {
+    phase_ = phase::identify;
+    phase_since_ = clock_.now();
+    identify_heard_ = false;
+    numbering_reset_sent_ = false;
+    sender_.reset_numbering();
+    // Unnumbered, so that a firmware still counting old line numbers cannot reject it.
+    raw_out_.push_back("M115\n");
+    wake_writer();
+}
+
 void printer_host::finish_identify() {
     autoreport_ = firmware_.has("AUTOREPORT_TEMP");
     compact_ = config_.compact_moves && firmware_.name.find("Marlin") != std::string::npos;
@@ -312,6 +317,8 @@ void printer_host::finish_identify() {
         enqueue("M155 S" + std::to_string(s < 1 ? 1 : s));
     }
     phase_ = phase::ready;
+    // A resynchronisation after an aborted job is not a new connection.
+    if (state_ != host_state::connecting) return;
     set_state(host_state::operational);
     emit(host_event::kind::connected,
          "connected to " + (firmware_.name.empty() ? std::string("a printer") : firmware_.name) + " on " + config_.port +

@@ -191,6 +191,8 @@ private:
     void on_timeout(const std::string& why);
     void link_lost(const std::string& why);
     void begin_handshake();
+    // Identify's synchronisation: unnumbered M115, only its own ok counts, then M110 N0.
+    void resynchronise();
     void finish_identify();
     void finish_job(job_status status, const std::string& reason);
     void set_state(host_state s, const std::string& reason = {});
