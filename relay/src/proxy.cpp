@@ -1,5 +1,6 @@
 #include "proxy.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,6 +28,11 @@ constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 // Beast reports a full body buffer (or one consumed by the writer) as need_buffer: for a
 // pump that is the normal case.
 error_code pumped(error_code ec) { return ec == http::error::need_buffer ? error_code{} : ec; }
+
+void reserve_room(beast::flat_buffer& buffer, std::size_t bytes) {
+    if (buffer.capacity() - buffer.size() < bytes)
+        buffer.reserve(std::min(buffer.size() + bytes, buffer.max_size()));
+}
 
 std::string client_address(const peer_info& peer) {
     auto address = peer.address;
@@ -131,6 +137,9 @@ net::awaitable<error_code> proxy::send_request(request_parser& parser,
     deadline_.touch();
 
     auto& body = parser.get().body();
+    // Beast reads as much as the buffer has room for, but at least 512 bytes: without room,
+    // a body would cross the tunnel in 512-byte frames, a TLS record and a syscall each.
+    if (!parser.is_done()) reserve_room(browser_buffer_, options_.chunk_bytes);
     while (!parser.is_done()) {
         if (response_done_) co_return http::error::partial_message;  // answered before the body ended
         body.data = up_chunk_.data();
@@ -270,6 +279,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
         deadline_.touch();
 
         auto& body = res.body();
+        if (!res_parser.is_done()) reserve_room(upstream_buffer_, options_.chunk_bytes);
         while (!res_parser.is_done()) {
             body.data = down_chunk_.data();
             body.size = down_chunk_.size();
