@@ -23,9 +23,12 @@ namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // Bytes read from the transport at once, and the size a write batch stops growing at:
 // large enough that a bulk transfer costs few syscalls, small enough that control frames
-// and other streams never wait behind much.
+// and other streams never wait behind much. A quiet tunnel reads into a small buffer and
+// keeps no write batch: a relay holds thousands of idle tunnels.
 constexpr std::size_t read_chunk = 128 * 1024;
+constexpr std::size_t idle_read_chunk = 16 * 1024;
 constexpr std::size_t write_batch = 256 * 1024;
+constexpr std::size_t idle_write_capacity = 4 * 1024;
 
 void post_io(const net::any_io_executor& ex, common::io_handler& h, error_code ec,
              std::size_t n) {
@@ -125,8 +128,6 @@ session::session(common::any_stream transport, role r, session_options options)
     writer_wake_.expires_at(net::steady_timer::time_point::max());
     accept_wake_.expires_at(net::steady_timer::time_point::max());
     closed_wake_.expires_at(net::steady_timer::time_point::max());
-    in_.resize(read_chunk);
-    out_.reserve(write_batch + options_.max_frame_payload + 64 * frame_header_size);
     last_rx_ = now();
 }
 
@@ -299,8 +300,13 @@ net::awaitable<void> session::read_loop(std::shared_ptr<session> /*keep_alive*/)
     std::size_t have = 0;
     const decode_limits limits{options_.max_incoming_data};
     for (;;) {
-        auto [ec, n] = co_await transport_.async_read_some(
-            net::buffer(in_.data() + have, in_.size() - have), use_tuple);
+        if (!in_) {
+            // Not zero-filled: pages the transport never writes cost no memory.
+            in_size_ = idle_read_chunk;
+            in_ = std::make_unique_for_overwrite<std::uint8_t[]>(in_size_);
+        }
+        const std::size_t space = in_size_ - have;
+        auto [ec, n] = co_await transport_.async_read_some(net::buffer(in_.get() + have, space), use_tuple);
         if (phase_ != phase::open) co_return;
         if (ec) {
             close(ec);
@@ -313,7 +319,7 @@ net::awaitable<void> session::read_loop(std::shared_ptr<session> /*keep_alive*/)
         while (phase_ == phase::open) {
             if (payload_active_) {
                 auto take = static_cast<std::uint32_t>(std::min<std::size_t>(payload_left_, have - pos));
-                if (take > 0) deliver(in_.data() + pos, take);
+                if (take > 0) deliver(in_.get() + pos, take);
                 pos += take;
                 payload_left_ -= take;
                 if (payload_left_ > 0) break;
@@ -321,7 +327,7 @@ net::awaitable<void> session::read_loop(std::shared_ptr<session> /*keep_alive*/)
                 continue;
             }
             if (have - pos < frame_header_size) break;
-            auto r = decode(std::span<const std::uint8_t>(in_.data() + pos, frame_header_size), limits);
+            auto r = decode(std::span<const std::uint8_t>(in_.get() + pos, frame_header_size), limits);
             if (!r.ok()) {
                 violation(fmt::format("{} (type {}, stream {}, length {})", to_string(r.error),
                                       in_[pos + 1], r.header.stream_id, r.header.length));
@@ -331,8 +337,17 @@ net::awaitable<void> session::read_loop(std::shared_ptr<session> /*keep_alive*/)
             if (!handle_header(r.header)) break;
         }
         if (phase_ != phase::open) co_return;
-        if (pos < have) std::memmove(in_.data(), in_.data() + pos, have - pos);
+        if (pos < have) std::memmove(in_.get(), in_.get() + pos, have - pos);
         have -= pos;
+        if (n == space && in_size_ < read_chunk) {
+            // The transport filled the buffer: a bulk transfer, read more at once.
+            auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(read_chunk);
+            std::memcpy(bigger.get(), in_.get(), have);
+            in_ = std::move(bigger);
+            in_size_ = read_chunk;
+        } else if (have == 0 && n < idle_read_chunk / 4 && in_size_ > idle_read_chunk) {
+            in_.reset();  // quiet again: back to the small buffer
+        }
     }
 }
 
@@ -696,6 +711,9 @@ net::awaitable<void> session::write_loop(std::shared_ptr<session> /*keep_alive*/
             continue;
         }
         out_.clear();
+        if (!ready_.empty() && out_.capacity() < write_batch)
+            out_.reserve(write_batch + options_.max_frame_payload + 64 * frame_header_size);
+        if (!ready_.empty()) wrote_data_ = true;
         for (const auto& h : control_) append_header(out_, h);
         control_.clear();
         while (!ready_.empty() && out_.size() < write_batch) {
@@ -707,7 +725,9 @@ net::awaitable<void> session::write_loop(std::shared_ptr<session> /*keep_alive*/
                 ready_.push_back(std::move(st));
             }
         }
+        writing_ = true;
         auto [ec, n] = co_await net::async_write(transport_, net::buffer(out_), use_tuple);
+        writing_ = false;
         if (phase_ == phase::closed) co_return;
         if (ec) {
             close(ec);
@@ -731,6 +751,9 @@ net::awaitable<void> session::heartbeat_loop(std::shared_ptr<session> /*keep_ali
             close(make_error_code(mux_error::heartbeat_timeout));
             co_return;
         }
+        // No DATA for a whole interval: the write batch goes back to the allocator.
+        if (!wrote_data_ && !writing_ && out_.capacity() > idle_write_capacity) std::vector<std::uint8_t>().swap(out_);
+        wrote_data_ = false;
         if (phase_ == phase::open) {
             ++ping_id_;
             ping_outstanding_ = true;

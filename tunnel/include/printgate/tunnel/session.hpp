@@ -137,8 +137,10 @@ private:
     bool local_go_away_ = false;
     bool remote_go_away_ = false;
 
-    // Reader state: the frame whose payload is arriving.
-    std::vector<std::uint8_t> in_;
+    // Reader state: the transport read buffer (small while the tunnel is quiet, grown for
+    // bulk transfers) and the frame whose payload is arriving.
+    std::unique_ptr<std::uint8_t[]> in_;
+    std::size_t in_size_ = 0;
     state_ptr payload_stream_;
     std::uint32_t payload_left_ = 0;
     std::uint16_t payload_flags_ = 0;
@@ -148,6 +150,8 @@ private:
     std::vector<frame_header> control_;
     std::deque<state_ptr> ready_;
     std::vector<std::uint8_t> out_;
+    bool writing_ = false;          // out_ is being written to the transport
+    bool wrote_data_ = false;       // a DATA frame went out since the last heartbeat
     bool flush_then_close_ = false;
     std::vector<std::uint32_t> owed_windows_;  // grants held back by the buffer cap
 

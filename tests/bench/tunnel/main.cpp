@@ -1,0 +1,206 @@
+// bench tunnel: printgate's relay + tunnel against the set-ups people use today, from one
+// run on loopback.
+//
+//   throughput   one and eight HTTP uploads to a sink: raw loopback TCP, through `ssh -R`
+//                (its own sshd, aes128-gcm), and through printgate (HTTPS to the relay's
+//                browser listener for printer1.localhost, the relay's tunnel, an edge side
+//                in this process serving the sink on each tunnel stream)
+//   latency      p50/p99 of a small GET on a keep-alive connection through each
+//   requests/s   wrk -t2 -c50 -d10s for a 1 KiB file over HTTPS: printgate (relay, tunnel,
+//                edge side) against nginx terminating TLS with proxy_pass and upstream
+//                keepalive into an `ssh -R` port, to an nginx serving the file
+//   idle memory  relay RSS with 1,000 more idle tunnels connected, per tunnel
+//
+// Targets (issue 3): single stream >= 2x ssh -R, p99 added latency < 1 ms, <= 64 KiB relay
+// memory per idle tunnel, requests/s >= 2x the classic set-up.
+#include "load.hpp"
+#include "peers.hpp"
+#include "printgate_side.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string_view>
+#include <thread>
+
+using namespace printgate::bench;
+using printgate::testing::temp_dir;
+
+namespace {
+
+constexpr std::uint64_t single_bytes = 512ull << 20;
+constexpr std::uint64_t per_stream_bytes = 64ull << 20;
+constexpr int latency_samples = 2000;
+constexpr int idle_tunnels = 1000;
+
+struct path_figures {
+    double mbps = 0, mbps8 = 0, p50 = 0, p99 = 0;
+};
+
+path_figures measure(const char* name, const target& t) {
+    std::string error;
+    path_figures f;
+    f.mbps = upload_mbps(t, single_bytes, 1, error);
+    f.mbps8 = upload_mbps(t, per_stream_bytes, 8, error);
+    fmt::print("{:<10} 1 stream {:6.0f} Mbit/s   8 streams {:6.0f} Mbit/s{}\n", name, f.mbps, f.mbps8,
+               error.empty() ? "" : "   ERROR " + error);
+    std::fflush(stdout);
+    return f;
+}
+
+// Small GETs through every path in turn; fills in p50 and p99.
+void measure_latency(const std::vector<std::pair<const char*, path_figures*>>& paths, const std::vector<target>& targets) {
+    std::string error;
+    auto samples = request_latencies_ms(targets, latency_samples, error);
+    for (std::size_t k = 0; k < paths.size(); ++k) {
+        paths[k].second->p50 = percentile(samples[k], 50);
+        paths[k].second->p99 = percentile(samples[k], 99);
+        fmt::print("{:<10} small GET p50 {:.3f} ms   p99 {:.3f} ms{}\n", paths[k].first, paths[k].second->p50,
+                   paths[k].second->p99, error.empty() ? "" : "   ERROR " + error);
+    }
+    std::fflush(stdout);
+}
+
+void raise_open_files() {
+    rlimit r{};
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);  // inherited by the relay started below
+}
+
+// PRINTGATE_BENCH_SKIP=ssh,wrk,idle leaves parts out while working on another (the BENCH
+// line then shows 0 for them).
+bool skipped(const char* part) {
+    const char* skip = std::getenv("PRINTGATE_BENCH_SKIP");
+    return skip != nullptr && std::string_view(skip).find(part) != std::string_view::npos;
+}
+
+std::string relay_binary() {
+    // Another build of the relay can be measured without rebuilding the bench.
+    if (const char* bin = std::getenv("PRINTGATE_BENCH_RELAY")) return bin;
+    return PRINTGATE_RELAY_BIN;
+}
+
+}  // namespace
+
+int main() {
+    raise_open_files();
+    spdlog::set_level(spdlog::level::err);  // a thousand edges connecting and leaving
+    temp_dir dir;
+    sink_server sink;
+    std::filesystem::create_directories(dir / "www");
+    std::ofstream(dir / "www" / "file.bin", std::ios::binary) << file_body();
+
+    // Raw loopback TCP.
+    auto raw = measure("raw", {sink.port(), false, "sink"});
+
+    // ssh -R: one forward to the sink, one to the nginx origin for the classic set-up.
+    auto tls = make_certificate(dir.path(), {"localhost"});
+    nginx_classic nginx(dir.path(), dir / "www", tls);
+    std::unique_ptr<ssh_forward> ssh;
+    path_figures via_ssh;
+    if (!skipped("ssh")) {
+        ssh = std::make_unique<ssh_forward>(dir.path(), std::vector<std::uint16_t>{sink.port(), nginx.origin_port()});
+        if (!ssh->ok()) {
+            std::cerr << ssh->error() << "\n";
+            return 1;
+        }
+        via_ssh = measure("ssh -R", {ssh->remote_port(0), false, "sink"});
+    }
+
+    // printgate: relay, device printer1 paired and connected from this process.
+    relay_runner relay(relay_binary(), dir / "relay");
+    if (!relay.start()) {
+        std::cerr << relay.error() << "\n";
+        return 1;
+    }
+    edge_fleet edge;
+    auto codes = relay.add_devices({"printer1"}, 1);
+    if (!edge.pair(codes, dir / "edge", 1) || !edge.connect(std::chrono::seconds(30))) {
+        std::cerr << relay.error() << edge.error() << "\n";
+        return 1;
+    }
+    const target pg_target{relay.https_port(), true, "printer1.localhost"};
+    auto pg = measure("printgate", pg_target);
+    if (ssh)
+        measure_latency({{"raw", &raw}, {"ssh -R", &via_ssh}, {"printgate", &pg}},
+                        {{sink.port(), false, "sink"}, {ssh->remote_port(0), false, "sink"}, pg_target});
+    else
+        measure_latency({{"raw", &raw}, {"printgate", &pg}}, {{sink.port(), false, "sink"}, pg_target});
+
+    // Requests per second for the 1 KiB file: the classic set-up, then printgate.
+    double classic_rps = 0, pg_rps = 0;
+    if (!skipped("wrk")) {
+        std::string error;
+        if (ssh) {
+            nginx.set_upstream(ssh->remote_port(1));
+            if (!nginx.start()) {
+                std::cerr << nginx.error() << "\n";
+                return 1;
+            }
+            classic_rps = run_wrk(dir.path(), fmt::format("https://127.0.0.1:{}/file.bin", nginx.front_port()), "", 2,
+                                  50, 10, error);
+            fmt::print("classic    nginx TLS + proxy_pass keepalive + ssh -R + nginx: {:.0f} req/s{}\n", classic_rps,
+                       error.empty() ? "" : "   ERROR " + error);
+        }
+        error.clear();
+        pg_rps = run_wrk(dir.path(), fmt::format("https://printer1.localhost:{}/file.bin", relay.https_port()),
+                         "127.0.0.1", 2, 50, 10, error);
+        fmt::print("printgate  relay + tunnel + edge side: {:.0f} req/s{}\n", pg_rps,
+                   error.empty() ? "" : "   ERROR " + error);
+        std::fflush(stdout);
+    }
+
+    // Idle tunnels: pair 1,000 more devices, restart the relay so that pairing leaves
+    // nothing in its heap, then measure its RSS before and after they all connect.
+    edge.stop();
+    double idle_kib = 0;
+    if (!skipped("idle")) {
+        std::vector<std::string> names;
+        for (int i = 0; i < idle_tunnels; ++i) names.push_back(fmt::format("idle{}", i));
+        const auto added_at = std::chrono::steady_clock::now();
+        auto idle_codes = relay.add_devices(names, 2);
+        edge_fleet fleet;
+        bool paired = fleet.pair(idle_codes, dir / "fleet", 8);
+        const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - added_at).count();
+        if (!paired) {
+            fmt::print("idle       pairing failed: {} {}\n", relay.error(), fleet.error());
+        } else {
+            relay.stop();
+            if (!relay.start()) {
+                std::cerr << relay.error() << "\n";
+                return 1;
+            }
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            const auto before = rss_bytes(relay.pid());
+            bool up = fleet.connect(std::chrono::seconds(120));
+            std::this_thread::sleep_for(std::chrono::seconds(3));  // handshakes done, buffers settled
+            const auto after = rss_bytes(relay.pid());
+            const auto n = std::max<std::size_t>(fleet.up(), 1);
+            idle_kib = (static_cast<double>(after) - static_cast<double>(before)) / 1024.0 / static_cast<double>(n);
+            fmt::print("idle       {} tunnels up{}: relay RSS {:.1f} MiB -> {:.1f} MiB, {:.1f} KiB per tunnel "
+                       "(devices added and paired in {:.0f} s)\n",
+                       fleet.up(), up ? "" : " (" + fleet.error() + ")", static_cast<double>(before) / 1048576.0,
+                       static_cast<double>(after) / 1048576.0, idle_kib, setup_s);
+            fleet.stop();
+        }
+    }
+
+    const double ratio_vs_ssh = via_ssh.mbps > 0 ? pg.mbps / via_ssh.mbps : 0;
+    const double p99_added = pg.p99 - raw.p99;
+    const double http_ratio = classic_rps > 0 ? pg_rps / classic_rps : 0;
+    fmt::print("targets    single stream {:.2f}x ssh -R (>= 2): {}; p99 added {:.3f} ms (< 1): {}; "
+               "{:.1f} KiB per idle tunnel (<= 64): {}; {:.2f}x classic req/s (>= 2): {}\n",
+               ratio_vs_ssh, ratio_vs_ssh >= 2 ? "met" : "MISSED", p99_added, p99_added < 1 ? "met" : "MISSED",
+               idle_kib, idle_kib > 0 && idle_kib <= 64 ? "met" : "MISSED", http_ratio,
+               http_ratio >= 2 ? "met" : "MISSED");
+    fmt::print("BENCH tunnel tunnel_mbps={:.0f} tunnel8_mbps={:.0f} ssh_mbps={:.0f} raw_mbps={:.0f} ratio_vs_ssh={:.2f} "
+               "p99_added_ms={:.3f} idle_kib_per_tunnel={:.1f} http_rps={:.0f} classic_rps={:.0f} http_ratio={:.2f}\n",
+               pg.mbps, pg.mbps8, via_ssh.mbps, raw.mbps, ratio_vs_ssh, p99_added, idle_kib, pg_rps, classic_rps,
+               http_ratio);
+    return 0;
+}

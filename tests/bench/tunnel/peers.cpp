@@ -1,0 +1,261 @@
+#include "peers.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace printgate::bench {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+using testing::child_process;
+using testing::read_file;
+using testing::wait_until;
+
+namespace {
+
+bool accepts(std::uint16_t port) {
+    net::io_context io;
+    tcp::socket s(io);
+    boost::system::error_code ec;
+    s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+    return !ec;
+}
+
+int run_quiet(std::vector<std::string> argv, const std::filesystem::path& dir, const std::string& tag) {
+    child_process p(std::move(argv), dir / (tag + ".out"), dir / (tag + ".err"));
+    auto status = p.wait(std::chrono::seconds(60));
+    return status ? *status : -1;
+}
+
+std::string user_name() {
+    if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
+    return "root";
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+    net::io_context io;
+    tcp::acceptor a(io, {net::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+tls_files make_certificate(const std::filesystem::path& dir, const std::vector<std::string>& names) {
+    tls_files f{dir / "bench-cert.pem", dir / "bench-key.pem"};
+    std::string san = "subjectAltName=";
+    for (std::size_t i = 0; i < names.size(); ++i) san += (i ? ",DNS:" : "DNS:") + names[i];
+    run_quiet({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+               "-keyout", f.key.string(), "-out", f.cert.string(), "-days", "2", "-subj", "/CN=" + names.at(0),
+               "-addext", san},
+              dir, "openssl");
+    return f;
+}
+
+ssh_forward::ssh_forward(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets) {
+    const auto host_key = dir / "ssh_host_ed25519";
+    const auto user_key = dir / "id_ed25519";
+    std::filesystem::remove(host_key);
+    std::filesystem::remove(user_key);
+    if (run_quiet({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key.string()}, dir, "keygen1") != 0 ||
+        run_quiet({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", user_key.string()}, dir, "keygen2") != 0) {
+        error_ = "ssh-keygen failed (is openssh-client installed?)";
+        return;
+    }
+    std::filesystem::copy_file(user_key.string() + ".pub", dir / "authorized_keys",
+                               std::filesystem::copy_options::overwrite_existing);
+    // sshd wants its privilege separation directory when run as root.
+    if (getuid() == 0) std::filesystem::create_directories("/run/sshd");
+    const std::uint16_t port = free_port();
+    {
+        std::ofstream cfg(dir / "sshd_config");
+        cfg << fmt::format(
+            "Port {}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n"
+            "StrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+            "PermitRootLogin prohibit-password\nAllowTcpForwarding yes\nCiphers aes128-gcm@openssh.com\n"
+            "Compression no\nLogLevel ERROR\n",
+            port, host_key.string(), (dir / "sshd.pid").string(), (dir / "authorized_keys").string());
+    }
+    sshd_ = std::make_unique<child_process>(
+        std::vector<std::string>{"/usr/sbin/sshd", "-D", "-e", "-f", (dir / "sshd_config").string()}, dir / "sshd.out",
+        dir / "sshd.err");
+    if (!wait_until([&] { return accepts(port) || !sshd_->running(); }, std::chrono::seconds(10)) || !sshd_->running()) {
+        error_ = "sshd did not start: " + sshd_->err();
+        return;
+    }
+    std::vector<std::string> argv = {"/usr/bin/ssh", "-N", "-T", "-i", user_key.string(), "-p", std::to_string(port),
+                                     "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                                     "-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes",
+                                     "-o", "Ciphers=aes128-gcm@openssh.com", "-o", "Compression=no",
+                                     "-o", "LogLevel=ERROR"};
+    for (auto target : targets) {
+        mapping m{free_port(), target};
+        mappings_.push_back(m);
+        argv.push_back("-R");
+        argv.push_back(fmt::format("127.0.0.1:{}:127.0.0.1:{}", m.remote, m.target));
+    }
+    argv.push_back(user_name() + "@127.0.0.1");
+    ssh_ = std::make_unique<child_process>(argv, dir / "ssh.out", dir / "ssh.err");
+    bool up = wait_until(
+        [&] {
+            if (!ssh_->running()) return true;
+            for (auto& m : mappings_)
+                if (!accepts(m.remote)) return false;
+            return true;
+        },
+        std::chrono::seconds(15));
+    if (!up || !ssh_->running()) error_ = "ssh -R did not come up: " + ssh_->err() + sshd_->err();
+}
+
+nginx_classic::nginx_classic(const std::filesystem::path& dir, const std::filesystem::path& docroot,
+                             const tls_files& tls)
+    : dir_(dir / "nginx"), docroot_(docroot), tls_(tls) {
+    std::filesystem::create_directories(dir_ / "logs");
+    origin_ = free_port();
+    front_ = free_port();
+}
+
+bool nginx_classic::start() {
+    // What the how-tos describe: TLS at nginx, HTTP/1.1 with keepalive to the upstream,
+    // which is the port `ssh -R` opened on the VPS.
+    std::ofstream cfg(dir_ / "nginx.conf");
+    // Run as root, nginx's workers would drop to `nobody` and could not read the docroot.
+    if (geteuid() == 0) cfg << "user root;\n";
+    cfg << fmt::format(R"(daemon off;
+worker_processes auto;
+pid {dir}/nginx.pid;
+error_log {dir}/logs/error.log error;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir}/body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  sendfile on;
+  keepalive_requests 100000;
+  upstream home {{ server 127.0.0.1:{up}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{origin};
+    root {root};
+  }}
+  server {{
+    listen 127.0.0.1:{front} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.3;
+    location / {{
+      proxy_pass http://home;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+    }}
+  }}
+}}
+)",
+                       fmt::arg("dir", dir_.string()), fmt::arg("up", upstream_), fmt::arg("origin", origin_),
+                       fmt::arg("front", front_), fmt::arg("root", docroot_.string()),
+                       fmt::arg("cert", tls_.cert.string()), fmt::arg("key", tls_.key.string()));
+    cfg.close();
+    nginx_ = std::make_unique<child_process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.string(), "-c", (dir_ / "nginx.conf").string()},
+        dir_ / "nginx.out", dir_ / "nginx.err");
+    bool up = wait_until([&] { return !nginx_->running() || (accepts(origin_) && accepts(front_)); },
+                         std::chrono::seconds(10));
+    if (!up || !nginx_->running()) {
+        error_ = "nginx did not start: " + nginx_->err() + read_file(dir_ / "logs/error.log");
+        return false;
+    }
+    return true;
+}
+
+std::vector<int> nginx_classic::pids() const {
+    // The master and its workers: every process whose parent is the master.
+    std::vector<int> out;
+    if (!nginx_) return out;
+    out.push_back(nginx_->pid());
+    for (auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = e.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(e.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        std::string state;
+        int ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == nginx_->pid()) out.push_back(std::stoi(name));
+    }
+    return out;
+}
+
+double run_wrk(const std::filesystem::path& dir, const std::string& url, const std::string& connect_to, int threads,
+               int connections, int seconds, std::string& error) {
+    std::vector<std::string> argv = {"/usr/bin/wrk", "-t", std::to_string(threads), "-c", std::to_string(connections),
+                                     "-d", std::to_string(seconds) + "s"};
+    if (!connect_to.empty()) {
+        // wrk sends the URL's host as SNI and Host; the name need not resolve here, since
+        // the script points every connection at `connect_to`.
+        const auto script = dir / "connect_to.lua";
+        std::ofstream(script) << "wrk.resolve = function(host, service)\n"
+                              << "  wrk.addrs = wrk.lookup(\"" << connect_to << "\", service)\n"
+                              << "end\n";
+        argv.push_back("-s");
+        argv.push_back(script.string());
+    }
+    argv.push_back(url);
+    child_process p(argv, dir / "wrk.out", dir / "wrk.err");
+    auto status = p.wait(std::chrono::seconds(seconds + 30));
+    const std::string out = p.out();
+    auto at = out.find("Requests/sec:");
+    if (!status || *status != 0 || at == std::string::npos) {
+        error = "wrk failed: " + out + p.err();
+        return 0;
+    }
+    if (out.find("Non-2xx") != std::string::npos || out.find("Socket errors") != std::string::npos)
+        error = "wrk saw errors: " + out;
+    return std::stod(out.substr(at + 13));
+}
+
+std::uint64_t rss_bytes(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string key;
+    while (status >> key) {
+        if (key == "VmRSS:") {
+            std::uint64_t kib = 0;
+            status >> kib;
+            return kib * 1024;
+        }
+        status.ignore(4096, '\n');
+    }
+    return 0;
+}
+
+double cpu_seconds_of(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15; ++i) {
+        rest >> field;
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace printgate::bench
