@@ -1,35 +1,100 @@
 #!/usr/bin/env bash
-# The demo on localhost, on embedded defaults: a simulated printer on a pty and a
-# headless print streamed to it with live status lines. Later issues add the relay, the
-# web UI and the camera. Usage: deploy/demo.sh BUILD_DIR
+# The demo on localhost, on embedded defaults (no configuration file, state in a temporary
+# folder): the relay, the simulated printer on a real pty, and an edge paired to the relay
+# over the real pairing protocol, driving the printer and streaming the test camera through
+# the tunnel. Prints the address to open. Usage: deploy/demo.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: deploy/demo.sh BUILD_DIR}
+build=$(cd "$build" && pwd)
 sim="$build/printer/sim/printgate-sim"
 edge="$build/edge/printgate-edge"
+relay="$build/relay/printgate-relay"
 work=$(mktemp -d "${TMPDIR:-/tmp}/printgate-demo-XXXXXX")
-trap 'kill "${sim_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-# A small vase: 0.2 mm layers of short segments around a 20 mm circle, about a minute.
-# It does not wait for heat (M104/M140, not M109/M190) so the demo starts at once; the
-# simulated heaters rise at a real hotend's pace while it prints.
+# Waits until FILE has a line starting with PREFIX (or the process PID ended) and prints it.
+wait_line() {
+  local file=$1 prefix=$2 pid=$3
+  for _ in $(seq 300); do
+    local line
+    line=$(grep -m1 "^$prefix" "$file" 2>/dev/null || true)
+    if [ -n "$line" ]; then echo "$line"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "demo: '$prefix' never came; the log says:" >&2
+  tail -n 20 "${file%.out}.err" >&2 || true
+  return 1
+}
+
+# 1. The relay: tunnel and HTTPS listeners on loopback, zone localhost, its own CA.
+"$relay" serve --demo --state-dir "$work/relay" > "$work/relay.out" 2> "$work/relay.err" &
+pids+=($!)
+ready=$(wait_line "$work/relay.out" "printgate-relay ready" "${pids[-1]}")
+https=${ready##*https=}
+https_port=${https##*:}
+
+# 2. A pairing code for printer1, and the edge pairs with it (key made on the device, CSR
+#    over TLS pinned to the relay's CA fingerprint carried in the code).
+code=$("$relay" device add printer1 --state-dir "$work/relay" 2> /dev/null)
+"$edge" pair "$code" --state-dir "$work/edge" > /dev/null
+
+# 3. The edge: simulated printer on a pty, test camera, the tunnel to the relay.
+"$edge" run --demo --state-dir "$work/edge" --sim-binary "$sim" --tunnel-backoff-max-ms 2000 \
+  > "$work/edge.out" 2> "$work/edge.err" &
+pids+=($!)
+edge_ready=$(wait_line "$work/edge.out" "printgate-edge ready" "${pids[-1]}")
+edge_http=${edge_ready#*http=}
+edge_http=${edge_http%% *}
+
+# 4. A small vase to print, sent like a slicer would (OctoPrint upload with print=true).
 awk 'BEGIN {
   print "; printgate demo part"; print "M140 S60"; print "M104 S210"; print "G28";
   print "G90"; print "M83";
-  z = 0.2; n = 0
-  for (layer = 0; layer < 12; layer++) {
-    printf "G1 Z%.2f F1200\n", z; z += 0.2
+  z = 0.2
+  for (layer = 0; layer < 40; layer++) {
+    printf ";LAYER:%d\nG1 Z%.2f F1200\n", layer, z; z += 0.2
     for (i = 0; i < 400; i++) { a = i * 6.2832 / 400
       printf "G1 X%.3f Y%.3f E0.0157 F3000\n", 110 + 20 * cos(a), 110 + 20 * sin(a) }
   }
   print "M104 S0"; print "M140 S0"; print "G91"; print "G1 Z10"; print "G90"; print "M84"
-}' > "$work/demo.gcode"
+}' > "$work/demo-vase.gcode"
+if command -v curl > /dev/null; then
+  curl -fsS -o /dev/null -H "X-Api-Key: $(cat "$work/edge/api_key")" \
+    -F "file=@$work/demo-vase.gcode" -F print=true "http://$edge_http/api/files/local" \
+    && started="a demo print is running" || started="the demo print could not be started (see $work/edge.err)"
+else
+  started="install curl to have the demo start a print"
+fi
 
-"$sim" --pty "$work/printer.tty" --hotend-tau 20 --bed-tau 30 --home-time 1 --log "$work/sim.log" \
-  > "$work/sim.out" 2> "$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 100); do grep -q ready "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
+setup=$(grep -m1 '^printgate-relay setup ' "$work/relay.out" | cut -d' ' -f3- || true)
+url="https://printer1.localhost:$https_port"
+cat <<TEXT
 
-echo "printgate demo: simulated printer on $work/printer.tty (a Marlin-like firmware on a real pty)"
-echo "printing $(grep -c '^G1' "$work/demo.gcode") moves; Ctrl-C cancels the print"
-echo
-"$edge" print --port "$work/printer.tty" "$work/demo.gcode"
+printgate demo: relay, edge, simulated printer and test camera on this machine; $started.
+
+  Open                $url/
+  Printer state       $url/api/v1/printer
+  Camera              $url/webcam/?action=stream
+TEXT
+if [ -n "$setup" ]; then
+  cat <<TEXT
+  First, create the owner account (one-time link; password, then an authenticator app):
+                      $setup
+TEXT
+fi
+cat <<TEXT
+
+The certificates come from the demo relay's own CA ($work/relay/ca.pem): the browser warns
+once; accept it, or import that file. The edge's local API (no tunnel) is http://$edge_http
+with the key in $work/edge/api_key. Logs: $work/*.err. Ctrl-C stops everything.
+TEXT
+wait -n "${pids[@]}"
+echo "demo: a process ended; see $work/relay.err and $work/edge.err" >&2

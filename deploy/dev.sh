@@ -14,7 +14,7 @@ cd "$root"
 
 # Debian packages the build and the tests need. Keep in sync with CMakeLists.txt.
 packages=(
-  build-essential cmake ninja-build pkgconf ccache git
+  build-essential cmake ninja-build pkgconf ccache git curl
   libboost1.81-dev libserialport-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev
   libssl-dev libsodium-dev libargon2-dev libsqlite3-dev libzxcvbn-dev libqrencode-dev

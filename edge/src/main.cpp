@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
     runners[print] = printgate::edge::add_print_command(*print);
     auto* run = app.add_subcommand("run", "Run the edge application: printer manager, HTTP API, files, jobs, history");
     runners[run] = printgate::edge::add_run_command(*run);
+    auto* pair = app.add_subcommand("pair", "Pair with a relay using a code from `printgate-relay device add NAME`");
+    runners[pair] = printgate::edge::add_pair_command(*pair);
     auto* ports = app.add_subcommand("ports", "List serial ports with what identifies them");
     runners[ports] = printgate::edge::add_ports_command(*ports);
 

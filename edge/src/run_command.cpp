@@ -2,12 +2,14 @@
 #include "commands.hpp"
 #include "printgate/edge/edge_app.hpp"
 #include "sim_process.hpp"
+#include "tunnel_link.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -24,6 +26,7 @@ struct run_options {
     bool demo = false;
     std::string sim_binary;
     std::string state_dir;
+    unsigned tunnel_backoff_max_ms = 60000;
 };
 
 int run_edge(const run_options& o) {
@@ -83,18 +86,30 @@ int run_edge(const run_options& o) {
     app->start();
     spdlog::info("state in {}; API key in {}", config.state_dir.string(),
                  config.api_key.empty() ? (config.state_dir / "api_key").string() : "the configuration");
-    std::cout << "printgate-edge ready http=" << config.http_address << ":" << port << std::endl;
+    tunnel_link_options tunnel_options;
+    tunnel_options.backoff_max = std::chrono::milliseconds(o.tunnel_backoff_max_ms);
+    tunnel_options.backoff_initial = std::min(tunnel_options.backoff_initial, tunnel_options.backoff_max);
+    auto tunnel = tunnel_link::start(io.get_executor(), *app, tunnel_options, why);
+    if (tunnel)
+        spdlog::info("paired as '{}': keeping the tunnel to {} up", tunnel->device(), tunnel->relay());
+    else
+        spdlog::info("no tunnel: {}", why);
+    std::cout << "printgate-edge ready http=" << config.http_address << ":" << port;
+    if (tunnel) std::cout << " relay=" << tunnel->relay() << " device=" << tunnel->device();
+    std::cout << std::endl;
 
     net::signal_set signals(io, SIGINT, SIGTERM);
     net::steady_timer grace(io);
     signals.async_wait([&](boost::system::error_code ec, int) {
         if (ec) return;
+        if (tunnel) tunnel->stop();
         app->stop();
         // Let the host say its last words (heaters off, the link closed), then end.
         grace.expires_after(std::chrono::milliseconds(300));
         grace.async_wait([&](boost::system::error_code) { io.stop(); });
     });
     io.run();
+    tunnel.reset();
     app.reset();
     sim.stop();
     return 0;
@@ -107,7 +122,10 @@ command_runner add_run_command(CLI::App& app) {
     app.add_option("--config", o->config_file, "TOML configuration file (see edge/README.md)");
     app.add_flag("--demo", o->demo, "simulated printer on a pty, HTTP on an OS-chosen loopback port, state in a temporary folder");
     app.add_option("--sim-binary", o->sim_binary, "printgate-sim to start for --demo (default: printgate-sim on PATH)");
-    app.add_option("--state-dir", o->state_dir, "state folder (history, files, API key); overrides the configuration");
+    app.add_option("--state-dir", o->state_dir, "state folder (history, files, API key, pairing); overrides the configuration");
+    app.add_option("--tunnel-backoff-max-ms", o->tunnel_backoff_max_ms,
+                   "longest wait between attempts to reach the relay (backoff with full jitter)")
+        ->capture_default_str();
     return [o] {
         if (!o->demo && o->config_file.empty()) {
             if (std::filesystem::exists("/etc/printgate/edge.toml")) o->config_file = "/etc/printgate/edge.toml";

@@ -37,6 +37,7 @@ error_code browser_listener::reload_certificate(const std::filesystem::path& cer
         spdlog::error("relay: browser TLS: {}", last_error_);
         return made.error;
     }
+    if (tls_hook_) tls_hook_(*made.context);
     std::lock_guard lock(tls_mutex_);
     tls_ = std::move(made.context);
     last_error_.clear();

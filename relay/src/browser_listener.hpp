@@ -7,6 +7,7 @@
 //   if (auto ec = listener.open(endpoint, "chain.pem", "key.pem")) ...;
 //   net::co_spawn(io, listener.run(), net::detached);
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,10 @@ public:
     boost::system::error_code reload_certificate(const std::filesystem::path& certificate_chain,
                                                  const std::filesystem::path& private_key);
 
+    // Called on every TLS context the listener makes (open, reload) before it serves a
+    // handshake: --demo mints device certificates there (demo_certificates.hpp).
+    void on_tls_context(std::function<void(boost::asio::ssl::context&)> hook) { tls_hook_ = std::move(hook); }
+
     [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
     [[nodiscard]] const browser_stats& stats() const;
     // Why open() or reload_certificate() failed ("private key /etc/..."), empty otherwise.
@@ -65,6 +70,7 @@ private:
     std::shared_ptr<browser_context> context_;
     std::mutex tls_mutex_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::function<void(boost::asio::ssl::context&)> tls_hook_;
     std::string last_error_;
 
     // Live sessions, so that stop() can end them; shared with each session's coroutine,

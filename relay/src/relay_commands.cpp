@@ -7,10 +7,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "browser_listener.hpp"
+#include "demo_certificates.hpp"
 #include "gate.hpp"
 #include "http_status_page.hpp"
 #include "printgate/common/logging.hpp"
@@ -122,7 +125,7 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
             return 2;
         }
         auto dev = issue_server_files(*ca, config->state_dir, "https-dev",
-                                      {"localhost", "*.localhost", "127.0.0.1"}, now);
+                                      {config->zone, "127.0.0.1"}, now);
         if (!dev) {
             spdlog::error("development HTTPS certificate: {}", dev.message());
             return 1;
@@ -148,6 +151,11 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
     loopback_demo_gate gate_check(config->demo);
     status_page pages(config->zone);
     browser_listener browsers(io.get_executor(), browser, tunnels, gate_check, pages);
+    std::optional<demo_certificates> demo_certs;
+    if (config->demo && config->https_certificate.empty()) {
+        demo_certs.emplace(*ca, config->zone);
+        browsers.on_tls_context([&demo_certs](net::ssl::context& tls) { demo_certs->install(tls.native_handle()); });
+    }
     auto https_address = net::ip::make_address(config->https_listen.host, ec);
     if (ec) {
         spdlog::error("https.listen: '{}' is not an IP address", config->https_listen.host);
