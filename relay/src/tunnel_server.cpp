@@ -5,12 +5,15 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "control_service.hpp"
 #include "pairing_service.hpp"
 #include "printgate/tunnel/tls.hpp"
+#include "printgate/tunnel/tls_stream.hpp"
 
 namespace printgate::relay {
 namespace {
@@ -108,24 +111,24 @@ net::awaitable<void> tunnel_server::handle(tcp::socket socket) {
     auto remote = socket.remote_endpoint(ec);
     std::string peer = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
     socket.set_option(tcp::no_delay(true), ec);
-    net::ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
+    tunnel::tls_stream stream(std::move(socket), *tls_);
 
     // A peer that never finishes its handshake is dropped after handshake_timeout.
     auto guard = std::make_shared<net::steady_timer>(executor_, options_.handshake_timeout);
-    guard->async_wait([&layer = stream.lowest_layer(), guard](error_code wait_ec) {
+    guard->async_wait([&stream, guard](error_code wait_ec) {
         if (!wait_ec) {
             error_code ignored;
-            layer.close(ignored);
+            stream.close(ignored);
         }
     });
-    auto [hec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
+    auto [hec] = co_await stream.async_handshake(tunnel::tls_stream::handshake_type::server, use_tuple);
     guard->cancel();
     if (hec) {
         spdlog::info("tunnel: handshake with {} failed: {}", peer, hec.message());
         co_return;
     }
     if (tunnel::is_pairing_connection(stream.native_handle())) {
-        co_await serve_pairing(stream, devices_, ca_);
+        co_await pair_device(stream);
         co_return;
     }
     auto who = tunnel::peer_identity_of(stream.native_handle());
@@ -146,6 +149,24 @@ net::awaitable<void> tunnel_server::handle(tcp::socket socket) {
     spdlog::info("tunnel: device {} ({}) connected from {}", device->name, who->device_id, peer);
     session->start();
     co_await serve_device(session, who->device_id);
+}
+
+net::awaitable<void> tunnel_server::pair_device(tunnel::tls_stream& stream) {
+    // One request line, one answer line (answer_pairing), then close_notify.
+    net::streambuf buffer(tunnel::max_pairing_line);
+    auto [ec, n] = co_await net::async_read_until(stream, buffer, '\n', use_tuple);
+    tunnel::pair_response reply;
+    if (ec && ec != net::error::not_found) co_return;
+    if (ec) {
+        reply.reason = "bad_request";
+        reply.message = "pairing request too large";
+    } else {
+        std::string line(net::buffers_begin(buffer.data()), net::buffers_begin(buffer.data()) + static_cast<long>(n));
+        reply = answer_pairing(line, devices_, ca_, std::chrono::system_clock::now());
+    }
+    auto text = tunnel::to_line(reply);
+    co_await net::async_write(stream, net::buffer(text), use_tuple);
+    co_await stream.async_shutdown(use_tuple);
 }
 
 net::awaitable<void> tunnel_server::serve_device(std::shared_ptr<tunnel::session> session, std::string device_id) {

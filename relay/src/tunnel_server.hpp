@@ -26,6 +26,7 @@
 #include "printgate/relay/ca_store.hpp"
 #include "printgate/relay/registry.hpp"
 #include "printgate/tunnel/session.hpp"
+#include "printgate/tunnel/tls_stream.hpp"
 
 namespace printgate::relay {
 
@@ -65,6 +66,7 @@ private:
     };
 
     net::awaitable<void> handle(net::ip::tcp::socket socket);
+    net::awaitable<void> pair_device(tunnel::tls_stream& stream);
     net::awaitable<void> serve_device(std::shared_ptr<tunnel::session> session, std::string device_id);
     void check_live_tunnels();
 

@@ -1,5 +1,7 @@
 #include "printgate/tunnel/connector.hpp"
 
+#include <optional>
+
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -8,12 +10,12 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "printgate/tunnel/control.hpp"
 #include "printgate/tunnel/pairing.hpp"
 #include "printgate/tunnel/tls.hpp"
+#include "printgate/tunnel/tls_stream.hpp"
 
 namespace printgate::tunnel {
 namespace {
@@ -103,35 +105,37 @@ net::awaitable<bool> connector::attempt() {
         spdlog::warn("tunnel: cannot resolve {}: {}", identity->relay_host, rec.message());
         co_return false;
     }
-    net::ssl::stream<tcp::socket> stream(executor_, **ctx);
-    if (auto ok = prepare_client(stream.native_handle(), identity->relay_host, alpn_tunnel); !ok) {
+    // Connect and handshake within connect_timeout: a relay that accepts and stalls must not
+    // hold the edge forever.
+    tcp::socket socket(executor_);
+    std::optional<tls_stream> stream;
+    net::steady_timer guard(executor_, options_.connect_timeout);
+    guard.async_wait([&socket, &stream](error_code ec) {
+        if (ec) return;
+        error_code ignored;
+        if (stream) stream->close(ignored);
+        else socket.close(ignored);
+    });
+    auto [cec, endpoint] = co_await net::async_connect(socket, endpoints, use_tuple);
+    (void)endpoint;
+    error_code ignored;
+    if (!cec) socket.set_option(tcp::no_delay(true), ignored);
+    stream.emplace(std::move(socket), **ctx);
+    if (auto ok = prepare_client(stream->native_handle(), identity->relay_host, alpn_tunnel); !ok) {
         spdlog::warn("tunnel: {}", ok.message());
         co_return false;
     }
-    // Connect and handshake within connect_timeout: a relay that accepts and stalls must not
-    // hold the edge forever.
-    net::steady_timer guard(executor_, options_.connect_timeout);
-    guard.async_wait([&stream](error_code ec) {
-        if (!ec) {
-            error_code ignored;
-            stream.lowest_layer().close(ignored);
-        }
-    });
-    auto [cec, endpoint] = co_await net::async_connect(stream.next_layer(), endpoints, use_tuple);
-    (void)endpoint;
     error_code hec = cec;
-    if (!cec) std::tie(hec) = co_await stream.async_handshake(net::ssl::stream_base::client, use_tuple);
+    if (!cec) std::tie(hec) = co_await stream->async_handshake(tls_stream::handshake_type::client, use_tuple);
     guard.cancel();
     if (hec) {
         spdlog::warn("tunnel: cannot reach the relay at {}: {}", where, hec.message());
         co_return false;
     }
-    error_code ignored;
-    stream.next_layer().set_option(tcp::no_delay(true), ignored);
     auto options = options_.session;
     if (options.name.empty()) options.name = "edge->" + where;
     if (options.clock == nullptr) options.clock = options_.clock;
-    session_ = session::create(common::any_stream(std::move(stream), "relay:" + where), role::client, options);
+    session_ = session::create(common::any_stream(std::move(*stream), "relay:" + where), role::client, options);
     session_->start();
     auto [oec, control] = co_await session_->open_stream();
     if (oec) {

@@ -46,10 +46,13 @@ net::awaitable<std::tuple<error_code, json>> control_channel::read() {
             co_return std::tuple{error_code(), std::move(*parsed)};
         }
         if (buffer_.size() > max_control_line) co_return std::tuple{error_code(net::error::message_size), json()};
-        char chunk[4096];
-        auto [ec, n] = co_await stream_.async_read_some(net::buffer(chunk), use_tuple);
+        // Read straight into the line buffer: a chunk array would sit in this coroutine's
+        // frame for as long as the tunnel is idle, on every tunnel the relay holds.
+        const std::size_t had = buffer_.size();
+        buffer_.resize(had + 1024);
+        auto [ec, n] = co_await stream_.async_read_some(net::buffer(buffer_.data() + had, 1024), use_tuple);
+        buffer_.resize(had + (ec ? 0 : n));
         if (ec) co_return std::tuple{ec, json()};
-        buffer_.append(chunk, n);
     }
 }
 

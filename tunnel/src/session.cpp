@@ -24,9 +24,10 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // Bytes read from the transport at once, and the size a write batch stops growing at:
 // large enough that a bulk transfer costs few syscalls, small enough that control frames
 // and other streams never wait behind much. A quiet tunnel reads into a small buffer and
-// keeps no write batch: a relay holds thousands of idle tunnels.
+// gives its write batch back: a relay holds thousands of idle tunnels. The batch grows by
+// need (a control message is a few hundred bytes) and keeps its size while DATA flows.
 constexpr std::size_t read_chunk = 128 * 1024;
-constexpr std::size_t idle_read_chunk = 16 * 1024;
+constexpr std::size_t idle_read_chunk = 4 * 1024;
 constexpr std::size_t write_batch = 256 * 1024;
 constexpr std::size_t idle_write_capacity = 4 * 1024;
 
@@ -711,8 +712,6 @@ net::awaitable<void> session::write_loop(std::shared_ptr<session> /*keep_alive*/
             continue;
         }
         out_.clear();
-        if (!ready_.empty() && out_.capacity() < write_batch)
-            out_.reserve(write_batch + options_.max_frame_payload + 64 * frame_header_size);
         if (!ready_.empty()) wrote_data_ = true;
         for (const auto& h : control_) append_header(out_, h);
         control_.clear();

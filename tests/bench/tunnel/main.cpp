@@ -35,7 +35,7 @@ namespace {
 constexpr std::uint64_t single_bytes = 512ull << 20;
 constexpr std::uint64_t per_stream_bytes = 64ull << 20;
 constexpr int latency_samples = 2000;
-constexpr int idle_tunnels = 1000;
+constexpr int default_idle_tunnels = 1000;
 
 struct path_figures {
     double mbps = 0, mbps8 = 0, p50 = 0, p99 = 0;
@@ -161,6 +161,8 @@ int main() {
     double idle_kib = 0;
     if (!skipped("idle")) {
         std::vector<std::string> names;
+        const char* count = std::getenv("PRINTGATE_BENCH_IDLE");  // fewer while working on it
+        const int idle_tunnels = count ? std::atoi(count) : default_idle_tunnels;
         for (int i = 0; i < idle_tunnels; ++i) names.push_back(fmt::format("idle{}", i));
         const auto added_at = std::chrono::steady_clock::now();
         auto idle_codes = relay.add_devices(names, 2);

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <signal.h>
@@ -29,6 +30,16 @@ std::uint16_t port_after(const std::string& text, const std::string& key) {
     return static_cast<std::uint16_t>(std::stoi(text.substr(at + key.size())));
 }
 
+bool port_is_free(std::uint16_t port) {
+    net::io_context io;
+    net::ip::tcp::acceptor a(io);
+    boost::system::error_code ec;
+    a.open(net::ip::tcp::v4(), ec);
+    a.set_option(net::ip::tcp::acceptor::reuse_address(true), ec);
+    a.bind({net::ip::make_address("127.0.0.1"), port}, ec);
+    return !ec;
+}
+
 }  // namespace
 
 relay_runner::relay_runner(std::filesystem::path binary, std::filesystem::path dir)
@@ -47,6 +58,8 @@ relay_runner::~relay_runner() { stop(); }
 
 bool relay_runner::start() {
     ++starts_;
+    // After a restart, the old process may still hold the ports for a moment.
+    wait_until([&] { return port_is_free(tunnel_port_) && port_is_free(https_port_); }, std::chrono::seconds(10));
     const auto log = dir_ / ("relay" + std::to_string(starts_));
     process_ = std::make_unique<child_process>(
         std::vector<std::string>{binary_.string(), "serve", "--demo", "--config", (dir_ / "relay.toml").string(),
