@@ -81,7 +81,7 @@ cat <<TEXT
 printgate demo: relay, edge, simulated printer and test camera on this machine; $started.
 
   Open                $url/
-  Printer state       $url/api/v1/printer
+  Printer state       $url/api/v1/state
   Camera              $url/webcam/?action=stream
 TEXT
 if [ -n "$setup" ]; then
