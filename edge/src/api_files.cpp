@@ -1,5 +1,6 @@
 // /api/v1/files: list, download, delete, move; /api/v1/folders; /api/v1/metadata and
 // /api/v1/thumbnail from printer/'s G-code analysis. Uploads: upload_route.cpp.
+#include "printgate/edge/gcode_download.hpp"
 #include "http_types.hpp"
 #include "printgate/edge/edge_app.hpp"
 #include "printgate/printer/gcode_analysis.hpp"
@@ -60,6 +61,8 @@ std::optional<response> route_files(route_context& ctx) {
             out.push_back({{"path", f.path}, {"type", f.folder ? "folder" : "file"}, {"size", f.size}, {"modified", f.modified}});
         return json_response(req, http::status::ok, {{"files", out}});
     }
+    if (ctx.path == "/api/v1/downloads" && req.method() == http::verb::get)
+        return json_response(req, http::status::ok, {{"downloads", ctx.app.downloads().list()}});
     if (ctx.path == "/api/v1/folders" && req.method() == http::verb::post) {
         auto body = json_body(ctx, err);
         if (!body) return err;

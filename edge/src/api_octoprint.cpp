@@ -46,7 +46,8 @@ std::optional<response> route_octoprint(route_context& ctx) {
         if (s == host_state::disconnected || s == host_state::connecting)
             return error_response(req, http::status::conflict, "Printer is not operational");
         nlohmann::json temps = nlohmann::json::object();
-        for (const auto& [name, h] : app.printer().temperatures_json()["heaters"].items()) {
+        const auto readings = app.printer().temperatures_json();  // outlives the loop over its parts
+        for (const auto& [name, h] : readings["heaters"].items()) {
             std::string key = name == "B" ? "bed" : name == "C" ? "chamber" : name == "T" ? "tool0" : "tool" + name.substr(1);
             temps[key] = {{"actual", h["actual"]}, {"target", h["target"]}, {"offset", 0}};
         }

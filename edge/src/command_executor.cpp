@@ -1,5 +1,6 @@
 #include "command_executor.hpp"
 
+#include "printgate/edge/gcode_download.hpp"
 #include "printgate/edge/edge_app.hpp"
 
 #ifdef PRINTGATE_EDGE_HAS_CAMERA
@@ -41,7 +42,12 @@ json execute_command(edge_app& app, const command_request& c, const std::string&
         if (c.action == "pause_print") return printer.pause(why) ? ok() : error_reply(app, "", why, c.id);
         if (c.action == "resume_print") return printer.resume(why) ? ok() : error_reply(app, "", why, c.id);
         if (c.action == "stop_print") return printer.cancel(why) ? ok() : error_reply(app, "", why, c.id);
-        if (c.action == "download_gcode") return error_reply(app, "action", "download_gcode is not available yet", c.id);
+        if (c.action == "download_gcode") {
+            // Answered at once; the outcome follows as a download_done / download_failed event.
+            auto started = app.downloads().start(c.url, why);
+            if (!started) return error_reply(app, "parameters.url", why, c.id);
+            return ok(to_json(*started));
+        }
     }
     if (c.type == "temperature_control" || c.type == "movement_control") {
         // Checked before anything is sent, so a refused command sends nothing.

@@ -1,5 +1,6 @@
 #include "printgate/edge/edge_app.hpp"
 
+#include "printgate/edge/gcode_download.hpp"
 #include "mqtt_publisher.hpp"
 #include "webhook_notifier.hpp"
 
@@ -20,6 +21,7 @@ class camera_service {};  // never made: only so that unique_ptr can be destroye
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <csignal>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +94,9 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, http_server& http) {
 }  // namespace
 
 std::unique_ptr<edge_app> edge_app::create(net::any_io_executor ex, edge_config config, std::string& why) {
+    // A file size limit (ulimit -f) must fail the one write that crosses it (an upload
+    // answered 507), not kill the process that is printing.
+    std::signal(SIGXFSZ, SIG_IGN);
     std::error_code ec;
     std::filesystem::create_directories(config.state_dir, ec);
     if (ec) {
@@ -137,6 +142,11 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
         }
     }
     printer_->subscribe([this](const push_message& m) { on_push(m); });
+    downloads_ = std::make_unique<gcode_downloader>(ex_, config_, files_.root(), [this](const download_record& r) {
+        auto data = to_json(r);
+        data["event"] = r.status == "done" ? "download_done" : "download_failed";
+        publish({"event", printer_->envelope("event", std::move(data))});
+    });
 #ifdef PRINTGATE_EDGE_HAS_CAMERA
     if (auto kind = camera::parse_source_kind(config_.camera_kind)) {
         camera::camera_config cc;
@@ -160,7 +170,7 @@ bool is_alert(const push_message& m) {
     if (m.topic == "job") return true;
     if (m.topic != "event") return false;
     const auto event = m.message["data"].value("event", "");
-    return event == "alert" || event == "disconnected" || event == "error" || event == "firmware_error" ||
+    return event == "alert" || event == "download_failed" || event == "disconnected" || event == "error" || event == "firmware_error" ||
            event == "timeout";
 }
 
@@ -217,6 +227,7 @@ void edge_app::stop() {
     if (camera_) camera_->stop();
 #endif
     if (alerts_->webhooks) alerts_->webhooks->stop();
+    downloads_->stop();
     if (listener_) {
         boost::system::error_code ec;
         listener_->acceptor.close(ec);

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -86,6 +88,17 @@ bool file_store::valid_name(std::string_view name) {
         if (u < 0x20 || u == 0x7f || c == '/' || c == '\\') return false;
     }
     return true;
+}
+
+bool file_store::is_gcode_name(std::string_view name) {
+    for (std::string_view ext : {".gcode", ".gco", ".g"}) {
+        if (name.size() <= ext.size()) continue;
+        const auto tail = name.substr(name.size() - ext.size());
+        if (std::equal(tail.begin(), tail.end(), ext.begin(), ext.end(),
+                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+            return true;
+    }
+    return false;
 }
 
 std::optional<fs::path> file_store::resolve(std::string_view relative, std::string& why, bool allow_root) const {

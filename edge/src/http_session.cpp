@@ -1,5 +1,6 @@
 // One HTTP/1.1 connection, read top to bottom: header, then (by route) a small body, a
 // streamed upload, or a WebSocket upgrade; keep-alive until the peer leaves.
+#include "connection_deadline.hpp"
 #include "http_types.hpp"
 #include "printgate/edge/edge_app.hpp"
 #include "upload_route.hpp"
@@ -65,25 +66,50 @@ response dispatch(route_context& ctx) {
     return error_response(ctx.req, http::status::not_found, "no such endpoint: " + ctx.path);
 }
 
+// After an early answer to a request whose body was not read (413, 507, ...): say we are done
+// (FIN / close_notify), then read and drop what the client still sends, a bounded amount and
+// only while it keeps sending, so that closing does not reset the connection under the answer
+// before the client has read it.
+net::awaitable<void> linger_close(common::any_stream& stream, connection_deadline& deadline) {
+    constexpr std::size_t max_drain = 8u << 20;
+    constexpr auto quiet = std::chrono::seconds(2);
+    deadline.arm(quiet);
+    co_await stream.async_shutdown(use_tuple);
+    std::array<char, 16 * 1024> sink;
+    for (std::size_t drained = 0; drained < max_drain;) {
+        deadline.arm(quiet);
+        auto [ec, n] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+        if (ec) break;
+        drained += n;
+    }
+    deadline.disarm();
+}
+
 }  // namespace
 
 net::awaitable<void> http_server::serve(common::any_stream stream, connection_info info) {
     const auto& cfg = app_.config();
+    const auto idle = std::chrono::milliseconds(cfg.idle_timeout_ms);
+    connection_deadline deadline(stream);
     beast::flat_buffer buffer(cfg.max_header_bytes + 1024);
     for (;;) {
         http::request_parser<http::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
-        head.body_limit(cfg.max_body_bytes);
+        // Each route sets its own body limit (uploads have a far larger one); here a large
+        // Content-Length must not fail the header, or the client would get no answer at all.
+        head.body_limit(boost::none);
+        deadline.arm(idle);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, head, use_tuple);
         if (ec == http::error::end_of_stream || ec == net::error::eof) break;
         if (ec == http::error::header_limit) {
             request dummy{http::verb::get, "/", 11};
             auto res = error_response(dummy, http::status::request_header_fields_too_large, "the request headers are too large");
             res.keep_alive(false);
-            co_await http::async_write(stream, res, use_tuple);
-            break;
+            auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+            if (!wec) co_await linger_close(stream, deadline);
+            co_return;
         }
-        if (ec) break;
+        if (ec) co_return;
 
         request req;
         req.base() = head.get().base();
@@ -93,36 +119,40 @@ net::awaitable<void> http_server::serve(common::any_stream stream, connection_in
                           qpos == std::string::npos ? std::map<std::string, std::string>{} : parse_query(target.substr(qpos + 1)),
                           {}};
 
+        response res;
+        bool close = false;
         if (!authorized(ctx)) {
-            auto res = error_response(req, http::status::unauthorized, "a valid X-Api-Key is required");
-            res.keep_alive(false);
-            co_await http::async_write(stream, res, use_tuple);
-            break;
+            res = error_response(req, http::status::unauthorized, "a valid X-Api-Key is required");
+            close = true;
         }
-
 #ifdef PRINTGATE_EDGE_HAS_CAMERA
         // The webcam (mjpg-streamer style URLs too): edge/camera/ writes the whole answer.
         const auto action = ctx.query.find("action");
         const bool camera_alias = action != ctx.query.end() && (action->second == "stream" || action->second == "snapshot");
-        if (app_.camera() && (camera::is_camera_target(ctx.path) || camera_alias)) {
+        if (!close && app_.camera() && (camera::is_camera_target(ctx.path) || camera_alias)) {
             if ((head.content_length() && *head.content_length() > 0) || head.chunked()) break;  // no bodies here
             camera::camera_request creq{std::string(req.method_string()),
                                         camera_alias && !camera::is_camera_target(ctx.path) ? "/webcam/?action=" + action->second : target,
                                         req.keep_alive()};
+            deadline.disarm();  // a stream runs as long as someone watches
             const bool again = co_await camera::serve(*app_.camera(), stream, creq);
             if (!again) co_return;
             continue;
         }
 #endif
-        if (ctx.path == "/api/v1/ws" && beast::websocket::is_upgrade(head.get())) {
+        if (!close && ctx.path == "/api/v1/ws" && beast::websocket::is_upgrade(head.get())) {
+            deadline.disarm();
             co_await run_websocket(std::move(stream), std::move(buffer), head.release(), app_, info, ctx.user);
             co_return;
         }
 
-        response res;
-        bool close = false;
-        if (is_upload_route(ctx)) {
-            res = co_await receive_upload(stream, buffer, head, ctx, close);
+        if (close) {
+            // answered below without reading the body
+        } else if (is_upload_route(ctx)) {
+            res = co_await receive_upload(stream, buffer, head, ctx, close, deadline);
+        } else if (head.content_length() && *head.content_length() > cfg.max_body_bytes) {
+            res = error_response(req, http::status::payload_too_large, "the request body is too large");
+            close = true;
         } else {
             http::request_parser<http::string_body> full{std::move(head)};
             full.body_limit(cfg.max_body_bytes);
@@ -144,6 +174,7 @@ net::awaitable<void> http_server::serve(common::any_stream stream, connection_in
                         fres.set(http::field::content_disposition, "attachment");
                         fres.keep_alive(req.keep_alive());
                         fres.prepare_payload();
+                        deadline.arm(idle);
                         auto [fwec, fwn] = co_await http::async_write(stream, fres, use_tuple);
                         if (fwec || !fres.keep_alive()) break;
                         continue;
@@ -154,23 +185,18 @@ net::awaitable<void> http_server::serve(common::any_stream stream, connection_in
             }
         }
         if (close) res.keep_alive(false);
+        deadline.arm(idle);  // a client that does not read its answer
         auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
-        if (!wec && close) {
-            // The body was not read to its end: say we are done, then read (and drop) what the
-            // client still sends, so that closing does not reset the connection under the
-            // answer before the client has read it.
-            co_await stream.async_shutdown(use_tuple);
-            std::array<char, 16 * 1024> sink;
-            for (std::size_t drained = 0; drained < (8u << 20);) {
-                auto [dec, dn] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
-                if (dec) break;
-                drained += dn;
-            }
+        if (wec) co_return;
+        if (close) {
+            co_await linger_close(stream, deadline);
             co_return;
         }
-        if (wec || !res.keep_alive()) break;
+        if (!res.keep_alive()) break;
     }
+    deadline.arm(idle);
     co_await stream.async_shutdown(use_tuple);
+    deadline.disarm();
 }
 
 }  // namespace printgate::edge

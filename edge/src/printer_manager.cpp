@@ -27,7 +27,7 @@ std::int64_t wall_now_ms() {
 
 printer_manager::printer_manager(net::any_io_executor ex, const edge_config& config, history_store& history,
                                  const clock& clk)
-    : ex_(ex), config_(config), history_(history), clock_(clk), reaper_(ex) {}
+    : ex_(ex), config_(config), history_(history), clock_(clk), reaper_(ex), terminal_timer_(ex) {}
 
 printer_manager::~printer_manager() { stop(); }
 
@@ -67,9 +67,7 @@ host_callbacks printer_manager::callbacks() {
         publish("event", "event", {{"event", to_string(e.what)}, {"message", e.message}});
     };
     cb.on_temperatures = [this](const std::vector<heater_reading>& t) { on_temperatures(t); };
-    cb.on_terminal = [this](bool sent, const std::string& line) {
-        publish("terminal", "status", {{"topic", "terminal"}, {"direction", sent ? "sent" : "received"}, {"line", line}});
-    };
+    cb.on_terminal = [this](bool sent, const std::string& line) { on_terminal(sent, line); };
     cb.on_progress = [this](const job_progress& p) { on_progress(p); };
     cb.on_job_done = [this](const job_result& r) { on_job_done(r); };
     return cb;
@@ -310,6 +308,34 @@ nlohmann::json printer_manager::connection_json() const {
         j["capabilities"] = host_->firmware().capabilities;
     }
     return j;
+}
+
+namespace {
+constexpr std::size_t terminal_batch_lines = 200;
+constexpr auto terminal_batch_time = std::chrono::milliseconds(250);
+}  // namespace
+
+void printer_manager::on_terminal(bool sent, const std::string& line) {
+    if (listeners_.empty()) return;
+    terminal_.push_back({{"direction", sent ? "sent" : "received"}, {"line", line}});
+    if (terminal_.size() >= terminal_batch_lines) {
+        flush_terminal();
+    } else if (!terminal_timer_armed_) {
+        terminal_timer_armed_ = true;
+        terminal_timer_.expires_after(terminal_batch_time);
+        terminal_timer_.async_wait([this](boost::system::error_code ec) {
+            if (ec) return;
+            terminal_timer_armed_ = false;
+            flush_terminal();
+        });
+    }
+}
+
+void printer_manager::flush_terminal() {
+    if (terminal_.empty()) return;
+    nlohmann::json lines = nlohmann::json::array();
+    lines.swap(terminal_);
+    publish("terminal", "status", {{"topic", "terminal"}, {"lines", std::move(lines)}});
 }
 
 void printer_manager::subscribe(std::function<void(const push_message&)> listener) {

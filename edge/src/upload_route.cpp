@@ -24,15 +24,6 @@ namespace {
 
 constexpr std::uint64_t form_slack = 64 * 1024;  // the other fields and the part headers
 
-bool gcode_name(std::string name) {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    for (const char* ext : {".gcode", ".gco", ".g"}) {
-        const std::string e(ext);
-        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) return true;
-    }
-    return false;
-}
-
 bool truthy(const std::string& v) { return v == "true" || v == "1" || v == "yes" || v == "on"; }
 
 }  // namespace
@@ -42,7 +33,9 @@ bool is_upload_route(const route_context& ctx) {
 }
 
 net::awaitable<response> receive_upload(common::any_stream& stream, beast::flat_buffer& buffer,
-                                        http::request_parser<http::empty_body>& head, route_context& ctx, bool& close) {
+                                        http::request_parser<http::empty_body>& head, route_context& ctx, bool& close,
+                                        connection_deadline& deadline) {
+    const auto idle = std::chrono::milliseconds(ctx.app.config().idle_timeout_ms);
     const auto& req = ctx.req;
     auto& app = ctx.app;
     const std::uint64_t cap = app.config().max_upload_bytes;
@@ -67,6 +60,7 @@ net::awaitable<response> receive_upload(common::any_stream& stream, beast::flat_
     while (!body.is_done()) {
         body.get().body().data = chunk.data();
         body.get().body().size = chunk.size();
+        deadline.arm(idle);
         auto [ec, n] = co_await http::async_read(stream, buffer, body, net::as_tuple(net::use_awaitable));
         if (ec == http::error::need_buffer) ec = {};
         if (ec == http::error::body_limit) {
@@ -95,7 +89,7 @@ net::awaitable<response> receive_upload(common::any_stream& stream, beast::flat_
     std::string name = receiver.filename();
     if (auto slash = name.find_last_of("/\\"); slash != std::string::npos) name = name.substr(slash + 1);
     if (!file_store::valid_name(name)) co_return error_response(req, http::status::bad_request, "'" + name + "' is not an acceptable file name");
-    if (!gcode_name(name)) co_return error_response(req, http::status::unsupported_media_type, "only G-code files (.gcode, .gco, .g) are accepted");
+    if (!file_store::is_gcode_name(name)) co_return error_response(req, http::status::unsupported_media_type, "only G-code files (.gcode, .gco, .g) are accepted");
     std::string why;
     const std::string folder_rel = receiver.field("path");
     auto folder = app.files().resolve(folder_rel, why, true);

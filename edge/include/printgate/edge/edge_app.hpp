@@ -19,6 +19,8 @@ class camera_service;
 
 namespace printgate::edge {
 
+class gcode_downloader;
+
 class edge_app {
 public:
     // Creates the state folder, opens the history, loads or creates the API key.
@@ -40,6 +42,9 @@ public:
     // The webcam service (edge/camera/), or nullptr when none is configured or built.
     camera::camera_service* camera() { return camera_.get(); }
     bool lan() const;  // the listener is reachable from other machines
+    gcode_downloader& downloads() { return *downloads_; }
+    // To WebSocket clients, and to webhooks and MQTT when it is an alert.
+    void publish(const push_message& m) { on_push(m); }
 
 private:
     edge_app(boost::asio::any_io_executor ex, edge_config config, std::unique_ptr<history_store> history,
@@ -59,6 +64,7 @@ private:
     std::unique_ptr<listener> listener_;
     std::unique_ptr<alerts> alerts_;
     std::unique_ptr<camera::camera_service> camera_;
+    std::unique_ptr<gcode_downloader> downloads_;
 };
 
 }  // namespace printgate::edge

@@ -26,6 +26,7 @@ struct edge_config {
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_body_bytes = 64 * 1024;   // every body except uploads
     std::size_t websocket_queue = 64;         // messages per client before dropping
+    unsigned idle_timeout_ms = 60'000;        // a connection silent this long between requests is closed
 
     // [printer]
     std::string printer_id = "printer";  // names this printer in pushes and replies
@@ -40,6 +41,12 @@ struct edge_config {
 
     // [files]
     std::uint64_t max_upload_bytes = 512ull * 1024 * 1024;
+
+    // [download] (download_gcode; the size cap is files.max_upload_bytes)
+    bool download_allow_http = false;      // plain http:// URLs
+    bool download_allow_internal = false;  // loopback, private and link-local destinations
+    unsigned download_timeout_ms = 300'000;
+    std::string download_ca_file;          // extra trusted CA certificates (PEM), besides the system's
 
     // [history]
     unsigned checkpoint_interval_ms = 1000;

@@ -54,6 +54,7 @@ public:
     std::optional<std::filesystem::path> resolve(std::string_view relative, std::string& why,
                                                  bool allow_root = false) const;
     static bool valid_name(std::string_view name);
+    static bool is_gcode_name(std::string_view name);  // .gcode, .gco, .g (any case)
 
     std::vector<file_entry> list() const;  // recursive, at most 10,000 entries
     bool make_folder(std::string_view relative, std::string& why) const;

@@ -84,6 +84,8 @@ private:
     void on_progress(const printer::job_progress& p);
     void on_job_done(const printer::job_result& r);
     void on_temperatures(const std::vector<printer::heater_reading>& t);
+    void on_terminal(bool sent, const std::string& line);
+    void flush_terminal();
     void publish(const std::string& topic, const std::string& type, nlohmann::json data);
     void retire_host();
     std::optional<std::uint64_t> current_layer() const;
@@ -105,6 +107,11 @@ private:
     std::optional<running_job> job_;
     std::optional<nlohmann::json> last_job_result_;
     std::vector<std::function<void(const push_message&)>> listeners_;
+    // Terminal lines go out in batches (a job sends and receives hundreds a second): one
+    // push per batch instead of one per line, for every client.
+    nlohmann::json terminal_ = nlohmann::json::array();
+    boost::asio::steady_timer terminal_timer_;
+    bool terminal_timer_armed_ = false;
 };
 
 }  // namespace printgate::edge

@@ -1,0 +1,129 @@
+// printgate-edge run --demo against the real printgate-sim: upload, print, pause, resume,
+// cancel, and the history rows they leave; the slicer-style OctoPrint upload.
+#include "edge_harness.hpp"
+
+using namespace edge_test;
+
+namespace {
+
+class edge_print : public ::testing::Test {
+protected:
+    temp_dir dir;
+    fs::path state = dir / "state";
+    edge_process edge{dir, demo_args(dir, state)};
+
+    void SetUp() override {
+        ASSERT_TRUE(edge.ready()) << edge.log();
+        ASSERT_TRUE(edge.wait_for("/api/v1/state", operational)) << edge.log();
+    }
+    std::string state_name() { return edge.get("/api/v1/state")["state"].value("state", ""); }
+    nlohmann::json last_history() {
+        auto h = edge.get("/api/v1/history");
+        return h["jobs"].empty() ? nlohmann::json() : h["jobs"][0];
+    }
+};
+
+}  // namespace
+
+TEST_F(edge_print, upload_print_and_complete) {
+    auto up = upload(edge.port(), "/api/v1/files", "small.gcode", gcode_job(20));
+    ASSERT_EQ(up.status, 201) << up.body;
+    EXPECT_TRUE(fs::exists(state / "files" / "small.gcode"));
+    auto files = edge.get("/api/v1/files");
+    ASSERT_EQ(files["files"].size(), 1u) << files;
+    EXPECT_EQ(files["files"][0]["path"], "small.gcode");
+
+    auto start = request(edge.port(), "POST", "/api/v1/job", R"({"action":"start","file":"small.gcode"})");
+    ASSERT_EQ(start.status, 200) << start.body;
+    ASSERT_TRUE(edge.wait_for("/api/v1/history", [](const nlohmann::json& h) {
+        return !h["jobs"].empty() && h["jobs"][0].value("status", "") == "completed";
+    })) << edge.log();
+    auto row = last_history();
+    EXPECT_EQ(row["file"], "small.gcode");
+    EXPECT_GT(row.value("last_line", 0), 20);
+    auto totals = edge.get("/api/v1/history/totals");
+    EXPECT_EQ(totals.value("completed", 0), 1);
+
+    auto download = request(edge.port(), "GET", "/api/v1/files/small.gcode");
+    EXPECT_EQ(download.status, 200);
+    EXPECT_EQ(download.body, gcode_job(20));
+}
+
+TEST_F(edge_print, pause_resume_cancel) {
+    ASSERT_EQ(upload(edge.port(), "/api/v1/files", "long.gcode", gcode_job(3000, 600)).status, 201);
+    ASSERT_EQ(request(edge.port(), "POST", "/api/v1/job", R"({"action":"start","file":"long.gcode"})").status, 200);
+    ASSERT_TRUE(edge.wait_for("/api/v1/job", [](const nlohmann::json& j) { return j.value("commands_acked", 0) > 10; }));
+
+    auto pause = request(edge.port(), "POST", "/api/v1/job", R"({"action":"pause"})");
+    ASSERT_EQ(pause.status, 200) << pause.body;
+    ASSERT_TRUE(wait_until([&] { return state_name() == "paused"; }, patience)) << state_name();
+    const auto acked = edge.get("/api/v1/job").value("commands_acked", 0);
+    auto resume = request(edge.port(), "POST", "/api/v1/job", R"({"action":"resume"})");
+    ASSERT_EQ(resume.status, 200) << resume.body;
+    ASSERT_TRUE(edge.wait_for("/api/v1/job", [&](const nlohmann::json& j) { return j.value("commands_acked", 0) > acked + 5; }));
+    EXPECT_EQ(state_name(), "printing");
+    auto job = edge.get("/api/v1/job");
+    EXPECT_EQ(job["file"], "long.gcode");
+    EXPECT_GT(job.value("fraction", 0.0), 0.0);
+
+    auto cancel = request(edge.port(), "POST", "/api/v1/job", R"({"action":"cancel"})");
+    ASSERT_EQ(cancel.status, 200) << cancel.body;
+    ASSERT_TRUE(edge.wait_for("/api/v1/history", [](const nlohmann::json& h) {
+        return !h["jobs"].empty() && h["jobs"][0].value("status", "") == "cancelled";
+    })) << edge.log();
+    EXPECT_LT(last_history().value("last_line", 1u << 30), 3000u);
+    // Nothing to pause any more.
+    EXPECT_EQ(request(edge.port(), "POST", "/api/v1/job", R"({"action":"pause"})").status, 409);
+}
+
+TEST_F(edge_print, slicer_upload_with_print_starts_the_print) {
+    const std::string key = printgate::testing::read_file(state / "api_key").substr(0, 48);
+    ASSERT_EQ(key.size(), 48u);
+    auto version = request(edge.port(), "GET", "/api/version", {}, {}, "X-Api-Key: " + key + "\r\n");
+    EXPECT_EQ(version.status, 200);
+    EXPECT_EQ(request(edge.port(), "GET", "/api/version").status, 401);
+    EXPECT_EQ(request(edge.port(), "GET", "/api/version", {}, {}, "X-Api-Key: wrong\r\n").status, 401);
+    EXPECT_EQ(upload(edge.port(), "/api/files/local", "x.gcode", gcode_job(5), {{"print", "true"}}).status, 401);
+    EXPECT_FALSE(fs::exists(state / "files" / "x.gcode"));
+
+    auto up = upload(edge.port(), "/api/files/local", "benchy.gcode", gcode_job(2000, 600),
+                     {{"path", "slicer"}, {"select", "true"}, {"print", "true"}}, "X-Api-Key: " + key + "\r\n");
+    ASSERT_EQ(up.status, 201) << up.body;
+    ASSERT_TRUE(up.json().is_object()) << up.head << up.body;
+    EXPECT_EQ(up.json()["files"]["local"]["path"], "slicer/benchy.gcode");
+    EXPECT_TRUE(up.json().value("printing", false)) << up.body;
+    auto job = request(edge.port(), "GET", "/api/job", {}, {}, "X-Api-Key: " + key + "\r\n");
+    EXPECT_EQ(job.json()["job"]["file"]["name"], "slicer/benchy.gcode") << job.body;
+    auto printer = request(edge.port(), "GET", "/api/printer", {}, {}, "X-Api-Key: " + key + "\r\n");
+    EXPECT_TRUE(printer.json()["state"]["flags"].value("printing", false) || printer.json()["state"]["flags"].value("paused", false)) << printer.body;
+    auto cancel = request(edge.port(), "POST", "/api/job", R"({"command":"cancel"})", "application/json", "X-Api-Key: " + key + "\r\n");
+    EXPECT_EQ(cancel.status, 204) << cancel.body;
+    ASSERT_TRUE(edge.wait_for("/api/v1/history", [](const nlohmann::json& h) {
+        return !h["jobs"].empty() && h["jobs"][0].value("status", "") == "cancelled";
+    }));
+}
+
+TEST_F(edge_print, malformed_commands_change_nothing) {
+    auto before = edge.get("/api/v1/temperatures");
+    for (const char* bad : {R"(not json)", R"({"type":"temperature_control","action":"set_hotend","parameters":{"temperature":999}})",
+                            R"({"type":"temperature_control","action":"set_hotend"})",
+                            R"({"type":"movement_control","action":"jog","parameters":{"axes":{"x":5000}}})",
+                            R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"../../etc/passwd"}})"}) {
+        auto r = request(edge.port(), "POST", "/api/v1/command", bad);
+        EXPECT_EQ(r.status, 400) << bad;
+        EXPECT_EQ(r.json().value("type", ""), "error") << r.body;
+        EXPECT_TRUE(r.json()["data"].contains("field")) << r.body;
+    }
+    EXPECT_EQ(request(edge.port(), "POST", "/api/v1/command",
+                      R"({"type":"temperature_control","action":"set_hotend","parameters":{"temperature":999},"id":"a1"})")
+                  .json()
+                  .value("id", ""),
+              "a1");
+    EXPECT_EQ(edge.get("/api/v1/history")["jobs"].size(), 0u);
+    auto ok = request(edge.port(), "POST", "/api/v1/command",
+                      R"({"type":"temperature_control","action":"set_bed","parameters":{"temperature":40}})");
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    ASSERT_TRUE(edge.wait_for("/api/v1/temperatures", [](const nlohmann::json& t) {
+        return t["heaters"].contains("B") && t["heaters"]["B"]["target"] == 40.0;
+    })) << edge.get("/api/v1/temperatures") << before;
+}
