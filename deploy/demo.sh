@@ -76,21 +76,22 @@ fi
 
 setup=$(grep -m1 '^printgate-relay setup ' "$work/relay.out" | cut -d' ' -f3- || true)
 url="https://printer1.localhost:$https_port"
-cat <<TEXT
-
-printgate demo: relay, edge, simulated printer and test camera on this machine; $started.
-
-  Open                $url/
-  Printer state       $url/api/v1/state
-  Camera              $url/webcam/?action=stream
-TEXT
+echo
+echo "printgate demo: relay, edge, simulated printer and test camera on this machine; $started."
+echo
 if [ -n "$setup" ]; then
   cat <<TEXT
-  First, create the owner account (one-time link; password, then an authenticator app):
+  1. Create the owner account (one-time link; a password, then an authenticator app):
                       $setup
+  2. Then open the printer, through the login gate, the relay and the tunnel:
 TEXT
+else
+  echo "  Open the printer, through the relay and the tunnel:"
 fi
 cat <<TEXT
+     state            $url/api/v1/state
+     camera           $url/webcam/?action=stream
+     files, jobs      $url/api/v1/files   $url/api/v1/job   (the web UI is not written yet)
 
 The certificates come from the demo relay's own CA ($work/relay/ca.pem): the browser warns
 once; accept it, or import that file. The edge's local API (no tunnel) is http://$edge_http
