@@ -21,7 +21,7 @@ packages=(
   libtomlplusplus-dev libmosquitto-dev libturbojpeg0-dev
   # Test peers nobody here wrote: a yamux implementation (Go), an MQTT broker, an
   # MJPEG-over-HTTP camera (ffmpeg), a browser.
-  golang-go golang-github-hashicorp-yamux-dev mosquitto ffmpeg
+  golang-go golang-github-hashicorp-yamux-dev mosquitto ffmpeg chromium nodejs npm
 )
 # Only the benches need these: the set-ups people use today, measured beside printgate.
 bench_packages=(openssh-server openssh-client nginx-light wrk)
@@ -58,6 +58,7 @@ build() {
 cmd_test() {
   deps
   build asan
+  npm ci --prefix tests/e2e --no-audit --no-fund  # playwright-core for the browser tests, from the lock file
   log "running tests (unit, integration, e2e)"
   # Benches are excluded by label; tests never depend on timing.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -2,26 +2,13 @@
 
 #include <utility>
 
+#include "http_host.hpp"
+
 namespace printgate::relay {
-
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 std::optional<std::string_view> request_view::header(std::string_view name) const {
     for (const auto& field : headers)
-        if (iequals(field.name, name)) return field.value;
+        if (iequals_ascii(field.name, name)) return field.value;
     return std::nullopt;
 }
 

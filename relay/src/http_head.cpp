@@ -4,6 +4,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "cookie_filter.hpp"
+
 namespace printgate::relay {
 
 namespace {
@@ -126,6 +128,12 @@ void make_upstream_fields(const http::fields& from, http::fields& to,
         const auto name = f.name_string();
         if (is_identity_field(name) || is_hop_by_hop_field(name) || iequals(name, "host")) continue;
         if (named_in_connection(from, name)) continue;
+        if (iequals(name, "x-api-key")) continue;  // the relay's credential, not the device's
+        if (iequals(name, "cookie")) {
+            auto kept = without_relay_cookies(f.value());
+            if (!kept.empty()) to.insert(name, kept);
+            continue;
+        }
         to.insert(name, f.value());
     }
     to.set(http::field::host, identity.host);

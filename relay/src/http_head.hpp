@@ -52,7 +52,7 @@ struct forwarded_identity {
 };
 
 // Copies the end-to-end fields of `from` into `to` (no identity, no hop-by-hop, none named
-// in `from`'s Connection field), then sets Host, X-Forwarded-For, X-Forwarded-Proto: https,
+// in `from`'s Connection field, no X-Api-Key, Cookie without the relay's own cookies), then sets Host, X-Forwarded-For, X-Forwarded-Proto: https,
 // X-Forwarded-Host and X-Printgate-User; for a WebSocket upgrade, Connection: Upgrade and
 // Upgrade: websocket.
 void make_upstream_fields(const http::fields& from, http::fields& to,

@@ -25,6 +25,13 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
 
 }  // namespace
 
+bool iequals_ascii(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
 bool is_valid_label(std::string_view label) {
     if (label.empty() || label.size() > max_label_length) return false;
     if (label.front() == '-' || label.back() == '-') return false;

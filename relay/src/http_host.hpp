@@ -22,6 +22,9 @@ inline constexpr std::size_t max_label_length = 63;
 // bracketed IPv6 literal, or that carries a bad port.
 std::optional<host_name> parse_host(std::string_view value);
 
+// ASCII case-insensitive equality (header names, origins, tokens).
+bool iequals_ascii(std::string_view a, std::string_view b);
+
 // One DNS label by the same rules, already lower case ("printer1").
 bool is_valid_label(std::string_view label);
 

@@ -7,6 +7,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "page_layout.hpp"
+
 namespace printgate::relay {
 
 namespace net = boost::asio;
@@ -29,18 +31,32 @@ std::string html_escape(std::string_view text) {
 }
 
 http_reply html_page(unsigned status, std::string_view title, std::string_view message) {
-    http_reply reply;
-    reply.status = status;
-    const auto t = html_escape(title);
-    reply.body = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                 "<title>" + t + "</title>"
-                 "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:4em auto;"
-                 "padding:0 1em;color:#222}h1{font-size:1.4em}</style></head>\n<body><h1>" + t +
-                 "</h1>\n<p>" + html_escape(message) + "</p>\n<p><small>printgate relay</small></p>"
-                 "</body></html>\n";
-    return reply;
+    return layout_page(status, title, "<p>" + html_escape(message) + "</p>");
 }
+
+http_reply see_other(std::string location) {
+    http_reply r;
+    r.status = 303;
+    r.headers.emplace_back("Location", std::move(location));
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "See other\n";
+    return r;
+}
+
+namespace {
+
+bool has_header(const http_reply& reply, std::string_view name) {
+    for (const auto& [n, v] : reply.headers) {
+        if (n.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < n.size() && same; ++i)
+            same = (n[i] | 0x20) == (name[i] | 0x20);
+        if (same) return true;
+    }
+    return false;
+}
+
+}  // namespace
 
 net::awaitable<boost::system::error_code> write_reply(common::any_stream& stream,
                                                       const http_reply& reply, unsigned version,
@@ -51,8 +67,13 @@ net::awaitable<boost::system::error_code> write_reply(common::any_stream& stream
     res.set(http::field::content_type, reply.content_type);
     res.set(http::field::cache_control, "no-store");
     res.set("X-Content-Type-Options", "nosniff");
-    res.set("Referrer-Policy", "no-referrer");
+    // Not no-referrer: with it, browsers send "Origin: null" on our own form posts, which
+    // the same-origin check must refuse. same-origin still tells other sites nothing.
+    res.set("Referrer-Policy", "same-origin");
     res.set("X-Frame-Options", "DENY");
+    res.set(http::field::strict_transport_security, "max-age=31536000; includeSubDomains");
+    if (!has_header(reply, "Content-Security-Policy"))
+        res.set("Content-Security-Policy", content_security_policy());
     res.keep_alive(keep_alive && !reply.close);
     if (head_only) {
         // The length the body would have had, without sending it.

@@ -17,7 +17,9 @@ namespace printgate::relay {
 struct http_reply {
     unsigned status = 200;
     // Extra fields ("Location", "Set-Cookie", "Retry-After"). Content-Length, Connection and
-    // the security headers every relay page carries are added when written.
+    // the security headers every relay page carries (HSTS, nosniff, Referrer-Policy,
+    // Cache-Control: no-store, X-Frame-Options, and the default Content-Security-Policy
+    // unless the reply names its own) are added when written.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string content_type = "text/html; charset=utf-8";
     std::string body;
@@ -29,6 +31,9 @@ std::string html_escape(std::string_view text);
 
 // A small, self-contained HTML page: `title` and `message` are plain text (escaped here).
 http_reply html_page(unsigned status, std::string_view title, std::string_view message);
+
+// 303 See Other to `location` (a path on this host or an absolute URL on the relay's zone).
+http_reply see_other(std::string location);
 
 // Writes `reply` as an HTTP/1.x response (`version` 10 or 11). `head_only` leaves the body
 // out (a HEAD request). `keep_alive` is overridden to false by reply.close.

@@ -35,6 +35,25 @@ int main(int argc, char** argv) {
     revoke->add_option("name", name, "Device name")->required();
     add_common(revoke);
 
+    auto* user = app.add_subcommand("user", "Manage accounts (the first one is created with the set-up link)");
+    user->require_subcommand(1);
+    bool owner = false;
+    bool enable = false;
+    auto* user_add = user->add_subcommand("add", "Add account NAME; the password is read from stdin");
+    user_add->add_option("name", name, "User name")->required();
+    user_add->add_flag("--owner", owner, "The new account is an owner (reads every account's audit log)");
+    add_common(user_add);
+    auto* user_list = user->add_subcommand("list", "List accounts");
+    user_list->add_flag("--json", json, "JSON output");
+    add_common(user_list);
+    auto* user_disable = user->add_subcommand("disable", "Disable account NAME and end its sessions");
+    user_disable->add_option("name", name, "User name")->required();
+    user_disable->add_flag("--enable", enable, "Enable it again instead");
+    add_common(user_disable);
+    auto* user_reset = user->add_subcommand("reset-2fa", "Remove NAME's authenticator app and recovery codes");
+    user_reset->add_option("name", name, "User name")->required();
+    add_common(user_reset);
+
     CLI11_PARSE(app, argc, argv);
     if (!config_file.empty()) args.config = config_file;
     if (!state_dir.empty()) args.state_dir = state_dir;
@@ -42,5 +61,9 @@ int main(int argc, char** argv) {
     if (add->parsed()) return run_device_add(args, name, std::cout, std::cerr);
     if (list->parsed()) return run_device_list(args, json, std::cout, std::cerr);
     if (revoke->parsed()) return run_device_revoke(args, name, std::cout, std::cerr);
+    if (user_add->parsed()) return run_user_add(args, name, owner, std::cin, std::cout, std::cerr);
+    if (user_list->parsed()) return run_user_list(args, json, std::cout, std::cerr);
+    if (user_disable->parsed()) return run_user_disable(args, name, enable, std::cout, std::cerr);
+    if (user_reset->parsed()) return run_user_reset_2fa(args, name, std::cout, std::cerr);
     return 2;
 }

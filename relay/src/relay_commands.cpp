@@ -8,14 +8,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "auth_pages.hpp"
+#include "auth_service.hpp"
 #include "browser_listener.hpp"
 #include "demo_certificates.hpp"
-#include "gate.hpp"
-#include "http_status_page.hpp"
+#include "return_target.hpp"
+#include "session_gate.hpp"
 #include "printgate/common/logging.hpp"
 #include "printgate/relay/ca_store.hpp"
 #include "printgate/relay/registry.hpp"
@@ -146,10 +149,17 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
         spdlog::error("{}", err);
         return 1;
     }
+    auth_settings auth_config;
+    auth_config.zone = config->zone;
+    auto auth = auth_service::open(config->state_dir, auth_config);
+    if (!auth) {
+        spdlog::error("auth database in {}: {}", config->state_dir.string(), auth.message());
+        return 1;
+    }
     browser_options browser;
     browser.zone = config->zone;
-    loopback_demo_gate gate_check(config->demo);
-    status_page pages(config->zone);
+    session_gate gate_check(*auth.value(), config->zone);
+    auth_pages pages(*auth.value(), config->zone);
     browser_listener browsers(io.get_executor(), browser, tunnels, gate_check, pages);
     std::optional<demo_certificates> demo_certs;
     if (config->demo && config->https_certificate.empty()) {
@@ -173,16 +183,37 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
     net::co_spawn(io, tunnels.run(), net::detached);
     net::co_spawn(io, tunnels.watch_revocations(), net::detached);
     net::co_spawn(io, browsers.run(), net::detached);
+    // For the login bench and operators: how much Argon2 work the sign-in traffic cost, on
+    // SIGUSR1 and when the relay stops.
+    auto print_stats = [&] {
+        std::cout << "printgate-relay stats sign_in_attempts=" << auth.value()->sign_in_attempts.load()
+                  << " hashes=" << auth.value()->hasher.hashes_computed()
+                  << " hash_busy=" << auth.value()->hasher.slots().rejected() << std::endl;
+    };
+    net::signal_set stats_signal(io, SIGUSR1);
+    std::function<void(error_code, int)> on_stats = [&](error_code sec, int) {
+        if (sec) return;
+        print_stats();
+        stats_signal.async_wait(on_stats);
+    };
+    stats_signal.async_wait(on_stats);
     net::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](error_code, int sig) {
         spdlog::info("signal {}: stopping", sig);
         tunnels.stop();
         browsers.stop();
+        stats_signal.cancel();
         io.stop();
     });
     std::cout << "printgate-relay ready tunnel=" << to_string({config->tunnel_listen.host, tunnel_port})
               << " https=" << to_string({config->https_listen.host, browsers.local_endpoint().port()}) << std::endl;
+    // No account yet: a one-time link for the owner, on stdout only (never in the log).
+    if (auto token = auth.value()->open_setup()) {
+        std::cout << "printgate-relay setup " << apex_origin(config->zone, browsers.local_endpoint().port())
+                  << "/setup?token=" << *token << std::endl;
+    }
     io.run();
+    print_stats();
     return 0;
 }
 

@@ -2,6 +2,7 @@
 // The printgate-relay subcommands, apart from the command line parsing in main.cpp.
 #include <filesystem>
 #include <optional>
+#include <istream>
 #include <ostream>
 #include <string>
 
@@ -22,5 +23,15 @@ int run_serve(const relay_args& args, const std::string& log_level);
 int run_device_add(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);
 int run_device_list(const relay_args& args, bool json, std::ostream& out, std::ostream& err);
 int run_device_revoke(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);
+
+// Accounts (user_commands.cpp), on the auth database in the state directory; they work
+// while the relay runs. `user add` reads the password from the first line of `in` (with
+// echo off when it is a terminal).
+int run_user_add(const relay_args& args, const std::string& name, bool owner, std::istream& in, std::ostream& out,
+                 std::ostream& err);
+int run_user_list(const relay_args& args, bool json, std::ostream& out, std::ostream& err);
+int run_user_disable(const relay_args& args, const std::string& name, bool enable, std::ostream& out,
+                     std::ostream& err);
+int run_user_reset_2fa(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);
 
 }  // namespace printgate::relay

@@ -78,6 +78,9 @@ public:
     std::uint16_t https_port() const { return https_port_; }
     const std::filesystem::path& state_dir() const { return state_dir_; }
     std::string log() const { return process_ ? process_->err() : std::string(); }
+    std::string out() const { return process_ ? process_->out() : std::string(); }
+    // SIGTERM and wait; the relay's stdout stays readable through out().
+    int stop() { return process_ ? process_->stop() : -1; }
 
 private:
     static std::uint16_t port_after(const std::string& text, const std::string& key) {

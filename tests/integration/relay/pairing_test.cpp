@@ -1,6 +1,7 @@
 // Pairing end to end against the real printgate-relay: `device add` prints a code, the edge
 // library pairs with it, the device's tunnel comes up, and a browser request through the
-// relay's HTTPS listener arrives on a stream the relay opened through that tunnel.
+// relay's HTTPS listener (signed in through the login gate) arrives on a stream the relay
+// opened through that tunnel.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -17,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include "login_fixture.hpp"
 #include "pairing_fixture.hpp"
 #include "printgate/tunnel/connector.hpp"
 #include "printgate/tunnel/identity.hpp"
@@ -31,9 +33,12 @@ using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-class pairing_e2e : public ::testing::Test {
+class pairing_e2e : public ::testing::Test, public gate_steps {
 protected:
-    void SetUp() override { relay_.start(); }
+    void SetUp() override {
+        relay_.start();
+        attach(relay_);
+    }
     temp_dir dir_;
     relay_process relay_{dir_ / "relay-state"};
 };
@@ -45,6 +50,14 @@ mode_t mode_of(const std::filesystem::path& p) {
 }
 
 TEST_F(pairing_e2e, pairs_then_the_tunnel_carries_a_browser_request) {
+    // The browser signs in first: nothing reaches a printer without the gate.
+    browser_client b;
+    create_owner(b);
+    sign_in_and_enroll(b);
+    ASSERT_EQ(enter_device(b, "printer1", "/hello").status, 303);
+    const auto session = b.cookie("printer1.localhost", "__Host-printgate");
+    ASSERT_TRUE(session);
+
     auto code = relay_.add_device("printer1");
     auto edge_dir = dir_ / "edge";
     auto paired = tunnel::pair_with_relay_blocking(code, edge_dir);
@@ -90,7 +103,7 @@ TEST_F(pairing_e2e, pairs_then_the_tunnel_carries_a_browser_request) {
     net::co_spawn(io, connector->run(), net::detached);
     ASSERT_TRUE(run_until(io, [&] { return connector->connected(); })) << relay_.log();
 
-    // A browser: TLS to the relay's HTTPS port, Host printer1.localhost (the demo gate admits loopback).
+    // A browser: TLS to the relay's HTTPS port, Host printer1.localhost, its session cookie.
     net::ssl::context browser_tls(net::ssl::context::tls_client);
     browser_tls.set_verify_mode(net::ssl::verify_none);
     std::string response;
@@ -107,7 +120,9 @@ TEST_F(pairing_e2e, pairs_then_the_tunnel_carries_a_browser_request) {
                 auto [hec] = co_await s.async_handshake(net::ssl::stream_base::client, use_tuple);
                 if (!hec) {
                     std::string req = "GET /hello HTTP/1.1\r\nHost: printer1.localhost:" +
-                                      std::to_string(relay_.https_port()) + "\r\nConnection: close\r\n\r\n";
+                                      std::to_string(relay_.https_port()) +
+                                      "\r\nCookie: theme=dark; __Host-printgate=" + *session +
+                                      "\r\nConnection: close\r\n\r\n";
                     co_await net::async_write(s, net::buffer(req), use_tuple);
                     net::streambuf buf;
                     auto [rec, n] = co_await net::async_read(s, buf, use_tuple);
@@ -121,6 +136,10 @@ TEST_F(pairing_e2e, pairs_then_the_tunnel_carries_a_browser_request) {
         net::detached);
     ASSERT_TRUE(run_until(io, [&] { return done; })) << relay_.log();
     EXPECT_NE(seen_request.find("GET /hello HTTP/1.1"), std::string::npos) << seen_request;
+    EXPECT_NE(seen_request.find("X-Printgate-User: jane"), std::string::npos) << seen_request;
+    // The device gets its own cookies, never the relay's session.
+    EXPECT_NE(seen_request.find("Cookie: theme=dark"), std::string::npos) << seen_request;
+    EXPECT_EQ(seen_request.find(*session), std::string::npos) << seen_request;
     EXPECT_NE(response.find("200"), std::string::npos) << response << "\n" << relay_.log();
     EXPECT_NE(response.find("hello edge"), std::string::npos) << response;
     connector->stop();

@@ -74,6 +74,21 @@ head_analysis analyze(const std::string& head) {
     return analyze_request_head(head, 16 * 1024, {"203.0.113.7", "printer1.localhost:8443", "alice"});
 }
 
+TEST(http_head, the_relay_credentials_never_reach_the_device) {
+    auto a = analyze(
+        "GET /api/job HTTP/1.1\r\n"
+        "Host: printer1.localhost:8443\r\n"
+        "Cookie: theme=dark; __Host-printgate=session-id; __Host-printgate-device=device-id; lang=en\r\n"
+        "X-Api-Key: pgk_abcdefgh.secret\r\n"
+        "\r\n");
+    ASSERT_TRUE(a.parsed && a.check.ok());
+    EXPECT_EQ(a.upstream["Cookie"], "theme=dark; lang=en");
+    EXPECT_EQ(a.upstream.count("X-Api-Key"), 0U);
+    auto only_ours = analyze(
+        "GET / HTTP/1.1\r\nHost: printer1.localhost:8443\r\nCookie: __Host-printgate=session-id\r\n\r\n");
+    EXPECT_EQ(only_ours.upstream.count("Cookie"), 0U);
+}
+
 TEST(http_head, strips_identity_and_hop_by_hop_fields_and_sets_its_own) {
     auto a = analyze(
         "POST /api/job HTTP/1.1\r\n"
