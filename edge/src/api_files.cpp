@@ -5,6 +5,10 @@
 #include "printgate/edge/edge_app.hpp"
 #include "printgate/printer/gcode_analysis.hpp"
 
+#include <sys/stat.h>
+
+#include <list>
+
 namespace printgate::edge {
 
 namespace {
@@ -35,6 +39,69 @@ nlohmann::json analysis_json(const printer::gcode_analysis& a) {
             {"commands", a.commands},
             {"thumbnails", thumbs},
             {"problems", a.problems}};
+}
+
+// What the analysis of a file gave (reading a large G-code file takes a while; a file
+// browser asks for every file's metadata and thumbnail): the JSON and the largest thumbnail,
+// for the last few files, keyed by path and checked against size and modification time so a
+// replaced file is analysed again. Bounded: at most 16 files and 1 MiB of thumbnails.
+struct analysed_file {
+    std::string path;
+    std::int64_t size = -1, mtime_ns = -1;
+    std::string metadata;  // JSON text
+    std::string thumbnail;
+    std::string thumbnail_type;
+};
+
+class analysis_cache {
+public:
+    const analysed_file* get(const std::filesystem::path& file, std::string& error) {
+        struct stat st{};
+        if (::stat(file.c_str(), &st) != 0) {
+            error = "cannot read the file: " + std::error_code(errno, std::generic_category()).message();
+            return nullptr;
+        }
+        const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (it->path != file.string()) continue;
+            if (it->size == st.st_size && it->mtime_ns == mtime) {
+                entries_.splice(entries_.begin(), entries_, it);  // most recently used first
+                return &entries_.front();
+            }
+            entries_.erase(it);
+            break;
+        }
+        auto result = printer::analyze_gcode_file(file);
+        if (!result) {
+            error = "cannot read the file: " + result.error.message();
+            return nullptr;
+        }
+        analysed_file e{file.string(), st.st_size, mtime, analysis_json(*result.analysis).dump(), {}, {}};
+        if (!result.analysis->thumbnails.empty()) {
+            const auto& t = result.analysis->thumbnails.back();  // slicers list the small one first
+            e.thumbnail.assign(t.data.begin(), t.data.end());
+            e.thumbnail_type = t.format == printer::thumbnail_format::png   ? "image/png"
+                               : t.format == printer::thumbnail_format::jpg ? "image/jpeg"
+                                                                            : "image/qoi";
+        }
+        entries_.push_front(std::move(e));
+        std::size_t thumbnail_bytes = 0;
+        std::size_t kept = 0;
+        for (auto it = entries_.begin(); it != entries_.end();) {
+            thumbnail_bytes += it->thumbnail.size();
+            if (++kept > 16 || (kept > 1 && thumbnail_bytes > (1u << 20))) it = entries_.erase(it);
+            else ++it;
+        }
+        return &entries_.front();
+    }
+
+private:
+    std::list<analysed_file> entries_;
+};
+
+analysis_cache& cache() {
+    static analysis_cache c;  // one files folder per process
+    return c;
 }
 
 }  // namespace
@@ -91,14 +158,11 @@ std::optional<response> route_files(route_context& ctx) {
         if (ctx.path.rfind(prefix, 0) != 0 || req.method() != http::verb::get) continue;
         auto path = files.resolve(percent_decode(ctx.path.substr(prefix.size())), why);
         if (!path) return error_response(req, http::status::bad_request, why);
-        auto result = printer::analyze_gcode_file(*path);
-        if (!result) return error_response(req, http::status::not_found, "cannot read the file: " + result.error.message());
-        if (prefix == "/api/v1/metadata/") return json_response(req, http::status::ok, analysis_json(*result.analysis));
-        if (result.analysis->thumbnails.empty()) return error_response(req, http::status::not_found, "the file has no thumbnail");
-        const auto& t = result.analysis->thumbnails.back();  // slicers list the small one first
-        const char* type = t.format == printer::thumbnail_format::png ? "image/png"
-                           : t.format == printer::thumbnail_format::jpg ? "image/jpeg" : "image/qoi";
-        return text_response(req, http::status::ok, std::string(t.data.begin(), t.data.end()), type);
+        const auto* a = cache().get(*path, why);
+        if (!a) return error_response(req, http::status::not_found, why);
+        if (prefix == "/api/v1/metadata/") return text_response(req, http::status::ok, a->metadata, "application/json");
+        if (a->thumbnail.empty()) return error_response(req, http::status::not_found, "the file has no thumbnail");
+        return text_response(req, http::status::ok, a->thumbnail, a->thumbnail_type);
     }
     return std::nullopt;
 }

@@ -47,6 +47,14 @@ TEST_F(edge_print, upload_print_and_complete) {
     auto download = request(edge.port(), "GET", "/api/v1/files/small.gcode");
     EXPECT_EQ(download.status, 200);
     EXPECT_EQ(download.body, gcode_job(20));
+
+    // Metadata comes from the analysis, kept until the file changes.
+    auto meta = edge.get("/api/v1/metadata/small.gcode");
+    EXPECT_EQ(meta.value("layer_count", 0), 1) << meta;
+    EXPECT_EQ(edge.get("/api/v1/metadata/small.gcode"), meta);
+    ASSERT_EQ(upload(edge.port(), "/api/v1/files", "small.gcode", gcode_job(120)).status, 201);
+    EXPECT_EQ(edge.get("/api/v1/metadata/small.gcode").value("layer_count", 0), 3);
+    EXPECT_EQ(request(edge.port(), "GET", "/api/v1/metadata/none.gcode").status, 404);
 }
 
 TEST_F(edge_print, pause_resume_cancel) {
