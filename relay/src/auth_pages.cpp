@@ -142,6 +142,11 @@ boost::asio::awaitable<http_reply> auth_pages::sign_in(call& c) {
         co_return sign_in_form(c, 200, {});
     }
     ++auth_.sign_in_attempts;
+    // A browser the account knows goes straight to the queue; the others share what is left
+    // of it, and beyond that are told "busy" before any work.
+    const bool known = auth_.is_known_device(c.form.value("name"), c.device_token);
+    auto share = known ? std::optional<auth_service::unknown_sign_in>() : auth_.admit_unknown_sign_in();
+    if (!known && !share) co_return with_retry_after(sign_in_form(c, 503, busy_message), std::chrono::seconds(1));
     auto typed = std::make_shared<typed_secrets>();
     typed->name = c.form.value("name");
     typed->password = c.form.value("password");

@@ -1,5 +1,7 @@
 #include "auth_service.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -46,6 +48,25 @@ std::optional<signed_in_user> auth_service::full_session(std::string_view token,
     auto user = users.find_by_id(session->user_id);
     if (!user || user->disabled) return std::nullopt;
     return signed_in_user{user->id, user->name, user->role, std::move(session.value())};
+}
+
+std::optional<auth_service::unknown_sign_in> auth_service::admit_unknown_sign_in() {
+    // As many as hash at once: a new browser waits for at most one round of hashing, and a
+    // flood of them leaves the queue to the known devices (measured by bench login).
+    const std::size_t share = std::max<std::size_t>(settings_.hashing.max_running, 1);
+    if (unknown_sign_ins_.fetch_add(1) >= share) {
+        --unknown_sign_ins_;
+        return std::nullopt;
+    }
+    return unknown_sign_in(&unknown_sign_ins_);
+}
+
+bool auth_service::is_known_device(std::string_view name, std::string_view device_token) {
+    if (device_token.empty() || name.size() > auth::user_store::max_name_bytes) return false;
+    auto user = users.find_by_name(name);
+    if (!user) return false;
+    auto known = devices.is_known(user->id, device_token);
+    return known.ok() && known.value();
 }
 
 std::optional<std::string> auth_service::open_setup() {

@@ -131,6 +131,31 @@ public:
     // For the login bench and the stats line: sign-in forms received.
     std::atomic<std::uint64_t> sign_in_attempts{0};
 
+    // Sign-ins from browsers that are not a known device of the account they name may hold
+    // at most as many hash jobs at once as hash_slots runs; the rest of its queue is kept
+    // for known devices, so that a flood of guesses cannot queue the owner out. A guard on
+    // success, nothing when the share is used up (the caller answers 503).
+    struct unknown_sign_in {
+        std::atomic<std::size_t>* count;
+        ~unknown_sign_in() {
+            if (count) --*count;
+        }
+        unknown_sign_in(std::atomic<std::size_t>* c) : count(c) {}
+        unknown_sign_in(unknown_sign_in&& o) noexcept : count(o.count) { o.count = nullptr; }
+        unknown_sign_in& operator=(unknown_sign_in&& o) noexcept {
+            if (this != &o) {
+                if (count) --*count;
+                count = o.count;
+                o.count = nullptr;
+            }
+            return *this;
+        }
+        unknown_sign_in(const unknown_sign_in&) = delete;
+    };
+    std::optional<unknown_sign_in> admit_unknown_sign_in();
+    // True when `device_token` is a known device of the account called `name`.
+    bool is_known_device(std::string_view name, std::string_view device_token);
+
 private:
     template <class R>
     static boost::asio::awaitable<std::optional<R>> nothing() {
@@ -146,6 +171,7 @@ private:
     mutable std::mutex setup_mutex_;
     std::string setup_token_;
     std::atomic<std::size_t> queued_{0};
+    std::atomic<std::size_t> unknown_sign_ins_{0};
     boost::asio::thread_pool pool_;
 };
 

@@ -198,6 +198,22 @@ TEST_F(relay_session_gate, a_ticket_is_for_one_printer_and_one_minute) {
     EXPECT_TRUE(header(decide(request("GET", std::string(enter_path) + "?ticket=" + revoked)).refusal, "Set-Cookie").empty());
 }
 
+TEST_F(relay_session_gate, unknown_browsers_share_only_one_round_of_hashing) {
+    // hashing {1 running, 2 waiting}: a browser the account does not know gets one job at a
+    // time; the queue behind it stays free for known devices.
+    auto first = auth_->admit_unknown_sign_in();
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(auth_->admit_unknown_sign_in());
+    first.reset();
+    EXPECT_TRUE(auth_->admit_unknown_sign_in());
+    auto device = auth_->devices.remember(user_id_, "test");
+    ASSERT_TRUE(device.ok());
+    EXPECT_TRUE(auth_->is_known_device("jane", device->token));
+    EXPECT_FALSE(auth_->is_known_device("jane", "not-a-token"));
+    EXPECT_FALSE(auth_->is_known_device("nobody", device->token));
+    EXPECT_FALSE(auth_->is_known_device("jane", ""));
+}
+
 TEST_F(relay_session_gate, traffic_through_the_gate_keeps_the_session_alive) {
     for (int i = 0; i < 4; ++i) {
         wall_.advance(25min);
