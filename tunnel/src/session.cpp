@@ -340,15 +340,19 @@ net::awaitable<void> session::read_loop(std::shared_ptr<session> /*keep_alive*/)
         if (phase_ != phase::open) co_return;
         if (pos < have) std::memmove(in_.get(), in_.get() + pos, have - pos);
         have -= pos;
-        if (n == space && in_size_ < read_chunk) {
-            // The transport filled the buffer: a bulk transfer, read more at once.
-            auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(read_chunk);
-            std::memcpy(bigger.get(), in_.get(), have);
-            in_ = std::move(bigger);
-            in_size_ = read_chunk;
-        } else if (have == 0 && n < idle_read_chunk / 4 && in_size_ > idle_read_chunk) {
-            in_.reset();  // quiet again: back to the small buffer
+        if (n == space) {
+            read_busy_ = true;
+            if (in_size_ < read_chunk) {
+                // The transport filled the buffer: a bulk transfer, read more at once.
+                auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(read_chunk);
+                std::memcpy(bigger.get(), in_.get(), have);
+                in_ = std::move(bigger);
+                in_size_ = read_chunk;
+            }
+        } else if (shrink_read_buffer_ && have == 0 && in_size_ > idle_read_chunk) {
+            in_.reset();  // quiet for a heartbeat interval: back to the small buffer
         }
+        shrink_read_buffer_ = false;
     }
 }
 
@@ -753,6 +757,9 @@ net::awaitable<void> session::heartbeat_loop(std::shared_ptr<session> /*keep_ali
         // No DATA for a whole interval: the write batch goes back to the allocator.
         if (!wrote_data_ && !writing_ && out_.capacity() > idle_write_capacity) std::vector<std::uint8_t>().swap(out_);
         wrote_data_ = false;
+        // Likewise the read buffer, on the reader's next pass (a read is pending on it now).
+        shrink_read_buffer_ = !read_busy_;
+        read_busy_ = false;
         if (phase_ == phase::open) {
             ++ping_id_;
             ping_outstanding_ = true;

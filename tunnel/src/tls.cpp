@@ -31,6 +31,10 @@ identity_result<void> harden(ssl_context& ctx) {
     if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1 ||
         SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1)
         return identity_error{openssl_failure("restricting the context to TLS 1.3 failed")};
+    // AES-128-GCM first (as browsers and OpenSSH order them): as strong as the tunnel needs,
+    // and a quarter fewer AES rounds per byte than OpenSSL's default AES-256-GCM.
+    if (SSL_CTX_set_ciphersuites(native, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1)
+        return identity_error{openssl_failure("setting the TLS 1.3 cipher suites failed")};
     SSL_CTX_set_options(native, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(native, 0);

@@ -40,6 +40,9 @@ public:
         socket_.set_option(tcp::no_delay(true));
         if (t.tls) {
             tls_ctx_.set_verify_mode(net::ssl::verify_none);
+            // What browsers offer first (Chrome, Firefox): AES-128-GCM.
+            SSL_CTX_set_ciphersuites(tls_ctx_.native_handle(),
+                                     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
             tls_ = std::make_unique<net::ssl::stream<tcp::socket&>>(socket_, tls_ctx_);
             SSL_set_tlsext_host_name(tls_->native_handle(), t.host.c_str());
             tls_->handshake(net::ssl::stream_base::client);

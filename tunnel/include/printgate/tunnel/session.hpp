@@ -141,6 +141,8 @@ private:
     // bulk transfers) and the frame whose payload is arriving.
     std::unique_ptr<std::uint8_t[]> in_;
     std::size_t in_size_ = 0;
+    bool read_busy_ = false;           // a read filled the buffer since the last heartbeat
+    bool shrink_read_buffer_ = false;  // set by the heartbeat: quiet, give the large buffer back
     state_ptr payload_stream_;
     std::uint32_t payload_left_ = 0;
     std::uint16_t payload_flags_ = 0;
