@@ -21,10 +21,17 @@ packages=(
   libtomlplusplus-dev libmosquitto-dev libturbojpeg0-dev
   # Test peers nobody here wrote: a yamux implementation (Go), an MQTT broker, an
   # MJPEG-over-HTTP camera (ffmpeg), a browser.
-  golang-go golang-github-hashicorp-yamux-dev mosquitto ffmpeg chromium nodejs npm
+  golang-go golang-github-hashicorp-yamux-dev mosquitto ffmpeg chromium
 )
 # Only the benches need these: the set-ups people use today, measured beside printgate.
 bench_packages=(openssh-server openssh-client nginx-light wrk)
+
+# Node.js with npm, for the browser tests' playwright-core: Debian's packages, unless a Node.js
+# with npm is already installed (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
+node_deps() {
+  if command -v node > /dev/null && command -v npm > /dev/null; then return; fi
+  deps nodejs npm
+}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -58,6 +65,7 @@ build() {
 cmd_test() {
   deps
   build asan
+  node_deps
   npm ci --prefix tests/e2e --no-audit --no-fund  # playwright-core for the browser tests, from the lock file
   log "running tests (unit, integration, e2e)"
   # Benches are excluded by label; tests never depend on timing.
