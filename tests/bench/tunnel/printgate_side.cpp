@@ -87,7 +87,7 @@ std::vector<std::string> relay_runner::add_devices(const std::vector<std::string
     std::mutex failed;
     auto worker = [&] {
         for (std::size_t i; (i = next++) < names.size();) {
-            const auto base = dir_ / fmt::format("cli{}", i % 4);
+            const auto base = dir_ / fmt::format("cli-{}", names[i]);  // one per device: workers run side by side
             // The CLI and the running relay share the registry: a busy database is retried.
             for (int attempt = 0; attempt < 5 && codes[i].empty(); ++attempt) {
                 child_process p({binary_.string(), "device", "add", names[i], "--demo", "--state-dir",
