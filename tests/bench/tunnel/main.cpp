@@ -47,6 +47,13 @@ struct path {
 // Every path in turn, `rounds` times, best round kept: a noisy moment on the shared machine
 // (builds, other benches) then costs every path alike instead of the one it fell on. Then
 // small GETs through every path in turn.
+// The first thing that went wrong. A bench that saw errors prints no BENCH line: figures from
+// refused or failed requests (a 303 from the login gate is fast) are not measurements.
+std::string failure;
+void failed(const std::string& why) {
+    if (failure.empty()) failure = why;
+}
+
 void measure(std::vector<path>& paths) {
     std::string error;
     for (int r = 0; r < rounds; ++r) {
@@ -66,7 +73,10 @@ void measure(std::vector<path>& paths) {
                    "max {:.3f} ms\n",
                    p.name, p.mbps, p.mbps8, p.p50, p.p99, percentile(samples[k], 100));
     }
-    if (!error.empty()) fmt::print("ERROR {}\n", error);
+    if (!error.empty()) {
+        fmt::print("ERROR {}\n", error);
+        failed(error);
+    }
     std::fflush(stdout);
 }
 
@@ -146,12 +156,14 @@ int main() {
                                   50, 10, error);
             fmt::print("classic    nginx TLS + proxy_pass keepalive + ssh -R + nginx: {:.0f} req/s{}\n", classic_rps,
                        error.empty() ? "" : "   ERROR " + error);
+            if (!error.empty()) failed("classic: " + error);
         }
         error.clear();
         pg_rps = run_wrk(dir.path(), fmt::format("https://printer1.localhost:{}/file.bin", relay.https_port()),
                          "127.0.0.1", 2, 50, 10, error);
         fmt::print("printgate  relay + tunnel + edge side: {:.0f} req/s{}\n", pg_rps,
                    error.empty() ? "" : "   ERROR " + error);
+        if (!error.empty()) failed("printgate wrk: " + error);
         std::fflush(stdout);
     }
 
@@ -171,6 +183,7 @@ int main() {
         const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - added_at).count();
         if (!paired) {
             fmt::print("idle       pairing failed: {} {}\n", relay.error(), fleet.error());
+            failed("idle pairing: " + relay.error() + fleet.error());
         } else {
             relay.stop();
             if (!relay.start()) {
@@ -192,6 +205,10 @@ int main() {
         }
     }
 
+    if (!failure.empty()) {
+        fmt::print("FAILED: {}\nNo BENCH line: the figures above include failed requests.\n", failure.substr(0, 200));
+        return 1;
+    }
     const double ratio_vs_ssh = via_ssh.mbps > 0 ? pg.mbps / via_ssh.mbps : 0;
     const double p99_added = pg.p99 - raw.p99;
     const double http_ratio = classic_rps > 0 ? pg_rps / classic_rps : 0;
