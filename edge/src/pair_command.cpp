@@ -1,6 +1,5 @@
 // `printgate-edge pair CODE`: pair this edge with a relay once; `run` connects by itself after.
 #include "commands.hpp"
-#include "printgate/edge/edge_config.hpp"
 #include "printgate/tunnel/pairing.hpp"
 #include "tunnel_link.hpp"
 
@@ -19,20 +18,9 @@ struct pair_options {
 };
 
 int pair(const pair_options& o) {
-    edge_config config;
-    std::string config_file = o.config_file;
-    if (config_file.empty() && std::filesystem::exists("/etc/printgate/edge.toml")) config_file = "/etc/printgate/edge.toml";
-    if (!config_file.empty()) {
-        auto loaded = load_config(config_file, config);
-        if (!loaded.config) {
-            std::cerr << "printgate-edge: " << loaded.error << "\n";
-            return 2;
-        }
-        config = std::move(*loaded.config);
-    }
-    if (!o.state_dir.empty()) config.state_dir = o.state_dir;
-
-    const auto dir = tunnel_dir(config.state_dir);
+    auto config = command_config(o.config_file, true, {}, o.state_dir);
+    if (!config) return 2;
+    const auto dir = tunnel_dir(config->state_dir);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     // Only this user may read the device key's folder.

@@ -30,7 +30,6 @@ struct run_options {
 };
 
 int run_edge(const run_options& o) {
-    std::optional<std::filesystem::path> demo_dir;
     edge_config base;
     if (o.demo) {
         std::filesystem::path dir = o.state_dir;
@@ -44,16 +43,10 @@ int run_edge(const run_options& o) {
         }
         base = demo_config(dir);
     }
-    edge_config config = base;
-    if (!o.config_file.empty()) {
-        auto loaded = load_config(o.config_file, base);
-        if (!loaded.config) {
-            std::cerr << "printgate-edge: " << loaded.error << "\n";
-            return 2;
-        }
-        config = std::move(*loaded.config);
-    }
-    if (!o.state_dir.empty()) config.state_dir = o.state_dir;
+    // No file named and not a demo: /etc/printgate/edge.toml when it exists.
+    auto loaded = command_config(o.config_file, !o.demo, base, o.state_dir);
+    if (!loaded) return 2;
+    edge_config config = std::move(*loaded);
     if (!o.sim_binary.empty()) config.sim_binary = o.sim_binary;
 
     std::signal(SIGPIPE, SIG_IGN);
@@ -126,12 +119,7 @@ command_runner add_run_command(CLI::App& app) {
     app.add_option("--tunnel-backoff-max-ms", o->tunnel_backoff_max_ms,
                    "longest wait between attempts to reach the relay (backoff with full jitter)")
         ->capture_default_str();
-    return [o] {
-        if (!o->demo && o->config_file.empty()) {
-            if (std::filesystem::exists("/etc/printgate/edge.toml")) o->config_file = "/etc/printgate/edge.toml";
-        }
-        return run_edge(*o);
-    };
+    return [o] { return run_edge(*o); };
 }
 
 }  // namespace printgate::edge

@@ -55,7 +55,8 @@ std::unique_ptr<tunnel_link> tunnel_link::start(net::any_io_executor ex, edge_ap
         connection_info info{true, "tunnel:" + std::to_string(++streams)};
         net::co_spawn(ex, app.http().serve(std::move(stream), std::move(info)), net::detached);
     };
-    o.on_state = [relay = identity.value().relay_host + ":" + std::to_string(identity.value().relay_port)](bool up) {
+    const auto relay = identity.value().relay_host + ":" + std::to_string(identity.value().relay_port);
+    o.on_state = [relay](bool up) {
         if (up)
             spdlog::info("tunnel to {} is up", relay);
         else
@@ -69,7 +70,7 @@ std::unique_ptr<tunnel_link> tunnel_link::start(net::any_io_executor ex, edge_ap
     state->connector = tunnel::connector::create(ex, std::move(o));
     net::co_spawn(ex, state->connector->run(), net::detached);
     std::unique_ptr<tunnel_link> link(new tunnel_link(std::move(state)));
-    link->relay_ = identity.value().relay_host + ":" + std::to_string(identity.value().relay_port);
+    link->relay_ = relay;
     link->device_ = identity.value().name;
     return link;
 }
