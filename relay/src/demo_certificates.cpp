@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include "http_host.hpp"
 #include "printgate/tunnel/identity.hpp"
 #include "printgate/tunnel/identity_authority.hpp"
 
@@ -35,20 +36,11 @@ std::size_t demo_certificates::minted() const {
 }
 
 std::string demo_certificates::device_host(std::string_view server_name, std::string_view zone) {
-    if (zone.empty() || server_name.size() <= zone.size() + 1) return {};
-    std::string name;
-    name.reserve(server_name.size());
-    for (char c : server_name) name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    const std::size_t label_size = name.size() - zone.size() - 1;
-    if (name.compare(label_size + 1, std::string::npos, zone) != 0 || name[label_size] != '.') return {};
-    if (label_size > 63) return {};
-    for (std::size_t i = 0; i < label_size; ++i) {
-        const char c = name[i];
-        const bool letter_or_digit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        const bool inner_hyphen = c == '-' && i != 0 && i + 1 != label_size;
-        if (!letter_or_digit && !inner_hyphen) return {};
-    }
-    return name;
+    // The same name rules and routing as the Host header: only NAME.ZONE gets a certificate.
+    auto host = parse_host(server_name);
+    if (!host || host->port || host->ip_literal) return {};
+    if (route_host(*host, zone).kind != route_kind::device) return {};
+    return host->name;
 }
 
 const demo_certificates::leaf* demo_certificates::find_or_mint(const std::string& host) {
