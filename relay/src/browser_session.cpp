@@ -206,6 +206,11 @@ net::awaitable<browser_session::next> browser_session::handle(request_parser& pa
         co_return co_await reply(decision.refusal, version, req.keep_alive(), head_only,
                                  body_unread);
 
+    if (camera_fanout::takes(view.method, view.target, body_unread)) {
+        const bool again = co_await context_->cameras.serve(
+            browser_, deadline_, {view.method, view.target, view.device, view.host, req.keep_alive()});
+        co_return again ? next::keep_alive : next::close;
+    }
     if (!proxy_)
         proxy_ = std::make_unique<proxy>(browser_, buffer_, deadline_, options,
                                          context_->devices, context_->stats, peer_);

@@ -17,6 +17,7 @@
 
 #include "browser_options.hpp"
 #include "browser_stats.hpp"
+#include "camera_fanout.hpp"
 #include "device_directory.hpp"
 #include "gate.hpp"
 #include "http_page_handler.hpp"
@@ -36,6 +37,7 @@ struct browser_context {
     gate& gate_check;
     page_handler& pages;
     browser_stats stats;
+    camera_fanout cameras{devices};  // /webcam streams and snapshots: one tunnel stream per camera
 };
 
 class browser_session : public std::enable_shared_from_this<browser_session> {

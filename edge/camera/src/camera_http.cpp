@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -8,11 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <printgate/camera/camera_http.hpp>
 #include <printgate/camera/camera_service.hpp>
 #include <printgate/camera/jpeg.hpp>
 #include <string>
+#include <vector>
 
 namespace printgate::camera {
 
@@ -218,6 +222,57 @@ std::string providers_json(camera_service& svc) {
     return nlohmann::json{{"providers", list}}.dump() + "\n";
 }
 
+// /webcam/timelapse (list), /webcam/timelapse/NAME (GET download, DELETE remove).
+net::awaitable<bool> serve_timelapse(camera_service& svc, common::any_stream& s, const camera_request& req,
+                                     std::string_view path) {
+    timelapse* tl = svc.print_timelapse();
+    if (!tl) co_return co_await error_reply(svc, s, req, 404, "Not Found", "no timelapse (camera.timelapse is off)");
+    const bool read = req.method == "GET" || req.method == "HEAD";
+    if (path == "/webcam/timelapse") {
+        if (!read)
+            co_return co_await reply(svc, s, req, 405, "Method Not Allowed", "application/json",
+                                     "{\"error\":\"GET or HEAD\"}\n", "Allow: GET, HEAD\r\n");
+        auto items = nlohmann::json::array();
+        for (const auto& i : tl->list()) items.push_back({{"name", i.name}, {"bytes", i.bytes}, {"kind", i.kind}});
+        nlohmann::json j{{"timelapses", items}, {"printing", tl->printing()}, {"rendering", tl->rendering()},
+                         {"frames", tl->frames_captured()}};
+        co_return co_await reply(svc, s, req, 200, "OK", "application/json", j.dump() + "\n");
+    }
+    const auto name = path.substr(std::string_view("/webcam/timelapse/").size());
+    if (req.method == "DELETE") {
+        if (!tl->remove(name)) co_return co_await error_reply(svc, s, req, 404, "Not Found", "no such timelapse");
+        co_return co_await reply(svc, s, req, 200, "OK", "application/json", "{\"deleted\":true}\n");
+    }
+    if (!read)
+        co_return co_await reply(svc, s, req, 405, "Method Not Allowed", "application/json",
+                                 "{\"error\":\"GET, HEAD or DELETE\"}\n", "Allow: GET, HEAD, DELETE\r\n");
+    auto file = tl->path_of(name);
+    std::error_code ec;
+    const auto size = file ? std::filesystem::file_size(*file, ec) : 0;
+    std::ifstream in;
+    if (file && !ec) in.open(*file, std::ios::binary);
+    if (!file || ec || !in) co_return co_await error_reply(svc, s, req, 404, "Not Found", "no such timelapse");
+    // The names are the timelapse's own ([A-Za-z0-9._-] and a stamp): safe in a quoted string.
+    const bool mp4 = name.size() > 4 && name.substr(name.size() - 4) == ".mp4";
+    std::string h = head(200, "OK", mp4 ? "video/mp4" : "application/x-tar", size, req.keep_alive,
+                         "Content-Disposition: attachment; filename=\"" + std::string(name) + "\"\r\n");
+    if (auto wec = co_await timed_write(s, net::buffer(h), svc.options().write_timeout)) co_return false;
+    if (req.method == "HEAD") co_return req.keep_alive;
+    // In pieces: a video can be tens of megabytes.
+    std::vector<char> chunk(64 * 1024);
+    std::uintmax_t left = size;
+    while (left > 0) {
+        const auto want = static_cast<std::streamsize>(std::min<std::uintmax_t>(left, chunk.size()));
+        in.read(chunk.data(), want);
+        if (in.gcount() != want) co_return false;  // the file shrank: the length is a lie now
+        if (auto wec = co_await timed_write(s, net::buffer(chunk.data(), static_cast<std::size_t>(want)),
+                                            svc.options().write_timeout))
+            co_return false;
+        left -= static_cast<std::uintmax_t>(want);
+    }
+    co_return req.keep_alive;
+}
+
 }  // namespace
 
 bool is_camera_target(std::string_view target) {
@@ -226,6 +281,8 @@ bool is_camera_target(std::string_view target) {
 }
 
 net::awaitable<bool> serve(camera_service& svc, common::any_stream& stream, const camera_request& req) {
+    if (auto t = split(req.target); t.path == "/webcam/timelapse" || t.path.rfind("/webcam/timelapse/", 0) == 0)
+        co_return co_await serve_timelapse(svc, stream, req, t.path);
     if (req.method != "GET" && req.method != "HEAD")
         co_return co_await reply(svc, stream, req, 405, "Method Not Allowed", "application/json",
                                  "{\"error\":\"GET or HEAD\"}\n", "Allow: GET, HEAD\r\n");

@@ -140,6 +140,12 @@ bool camera_service::stream_off(std::string_view name) {
     return true;
 }
 
+timelapse& camera_service::enable_timelapse(timelapse_options options) {
+    timelapse_.reset();
+    timelapse_ = std::make_unique<timelapse>(*this, std::move(options));
+    return *timelapse_;
+}
+
 void camera_service::stop() {
     for (auto& c : cameras_) c->stop();
 }

@@ -90,10 +90,11 @@ std::optional<http_url> parse_http_url(std::string_view url) {
 
 struct http_mjpeg_source::run_state {
     explicit run_state(const net::any_io_executor& ex) : socket(ex), resolver(ex), timer(ex), watchdog(ex) {}
-    tcp::socket socket;
+    tcp::socket socket;          // while connecting
+    common::any_stream stream;   // once connected: the request and the answer
     tcp::resolver resolver;
     net::steady_timer timer;     // backoff
-    net::steady_timer watchdog;  // connect / read deadline
+    net::steady_timer watchdog;  // connect deadline
     bool stopped = false;
 };
 
@@ -117,6 +118,7 @@ void http_mjpeg_source::stop() {
     error_code ec;
     run_->resolver.cancel();
     run_->socket.close(ec);
+    run_->stream.close();
     run_->timer.cancel();
     run_->watchdog.cancel();
     run_.reset();
@@ -134,6 +136,8 @@ net::awaitable<void> http_mjpeg_source::run(std::shared_ptr<run_state> run) {
         if (run->stopped) co_return;  // `this` may be gone: touch nothing
         error_code ec;
         run->socket.close(ec);
+        run->stream.close();
+        run->stream = common::any_stream{};
         if (got_frames) backoff = options_.backoff_min;
         spdlog::debug("camera http source: {}; retrying in {} ms", last_error_, backoff.count());
         run->timer.expires_after(backoff);
@@ -168,89 +172,120 @@ net::awaitable<bool> http_mjpeg_source::session(std::shared_ptr<run_state> run, 
         last_error_ = "connect " + url.host + ":" + url.port + ": " + cec.message();
         co_return false;
     }
+    run->watchdog.cancel();
+    run->stream = common::any_stream(std::move(run->socket), url.host + ":" + url.port);
+    run->socket = tcp::socket(hub_->executor());
     std::string request = "GET " + url.target + " HTTP/1.1\r\nHost: " + url.host +
                           (url.port == "80" ? "" : ":" + url.port) +
                           "\r\nUser-Agent: printgate\r\nAccept: multipart/x-mixed-replace, */*\r\n";
     if (!url.authorization.empty()) request += "Authorization: " + url.authorization + "\r\n";
     request += "Connection: close\r\n\r\n";
-    auto [wec, wn] = co_await net::async_write(run->socket, net::buffer(request), net::as_tuple(net::use_awaitable));
+    auto [wec, wn] = co_await net::async_write(run->stream, net::buffer(request), net::as_tuple(net::use_awaitable));
     (void)wn;
     if (run->stopped) co_return false;
     if (wec) {
         last_error_ = "send request: " + wec.message();
         co_return false;
     }
+    auto result = co_await read_mjpeg_response(run->stream, hub_, clock_, options_, run->stopped);
+    if (run->stopped) co_return result.got_frames;  // `this` may be gone: touch nothing
+    if (result.connected) ++connects_;
+    last_error_ = result.error;
+    co_return result.got_frames;
+}
+
+net::awaitable<mjpeg_read_result> read_mjpeg_response(common::any_stream& stream, std::shared_ptr<frame_hub> hub,
+                                                      const clock& clk, const http_source_options& options,
+                                                      const bool& stopped) {
+    mjpeg_read_result out;
+    // The watchdog closes a silent stream; `live` keeps a late expiry from touching a stream
+    // that is gone once this function has returned.
+    net::steady_timer watchdog(stream.get_executor());
+    auto live = std::make_shared<bool>(true);
+    auto arm = [&] {
+        watchdog.expires_after(options.read_timeout);
+        watchdog.async_wait([live, &stream](error_code ec) {
+            if (!ec && *live) stream.close();
+        });
+    };
+    struct disarm {
+        std::shared_ptr<bool> live;
+        net::steady_timer& timer;
+        ~disarm() {
+            *live = false;
+            timer.cancel();
+        }
+    } guard{live, watchdog};
 
     boost::beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    arm(options_.read_timeout);
-    auto [hec, hn] = co_await http::async_read_header(run->socket, buffer, parser, net::as_tuple(net::use_awaitable));
+    arm();
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, net::as_tuple(net::use_awaitable));
     (void)hn;
-    if (run->stopped) co_return false;
+    if (stopped) co_return out;
     if (hec) {
-        last_error_ = "read response: " + hec.message();
-        co_return false;
+        out.error = "read response: " + hec.message();
+        co_return out;
     }
     const auto& res = parser.get();
     if (res.result_int() != 200) {
-        last_error_ = "camera answered HTTP " + std::to_string(res.result_int());
-        co_return false;
+        out.error = "camera answered HTTP " + std::to_string(res.result_int());
+        co_return out;
     }
     std::string boundary;
     auto content_type = std::string_view(res[http::field::content_type]);
     if (content_type.substr(0, 10) == "multipart/") {
         auto b = boundary_from_content_type(content_type);
         if (!b) {
-            last_error_ = "multipart response without a usable boundary";
-            co_return false;
+            out.error = "multipart response without a usable boundary";
+            co_return out;
         }
         boundary = *b;
     }  // otherwise (ffmpeg's application/octet-stream) the parser learns it from the body
-    ++connects_;
-    multipart_parser mp(boundary, options_.limits);
-    bool got = false;
+    out.connected = true;
+    multipart_parser mp(boundary, options.limits);
     auto on_part = [&](multipart_part&& part) {
         auto type = part.header("Content-Type");
         if (!type.empty() && type != "image/jpeg" && type != "image/jpg") return;
         auto fixed = with_huffman_tables(part.body);
         if (fixed.empty()) return;  // not a JPEG: skip the part, keep the stream
         frame f;
-        f.grab_time = clock_.now();
+        f.grab_time = clk.now();
         f.encode_time = f.grab_time;
         if (auto size = jpeg_dimensions(fixed)) {
             f.width = size->width;
             f.height = size->height;
         }
         f.jpeg = std::move(fixed);
-        hub_->publish(std::move(f));
-        got = true;
+        hub->publish(std::move(f));
+        out.got_frames = true;
     };
     std::vector<std::uint8_t> chunk(64 * 1024);
     while (!parser.is_done()) {
         parser.get().body().data = chunk.data();
         parser.get().body().size = chunk.size();
-        arm(options_.read_timeout);
-        auto [ec, n] = co_await http::async_read(run->socket, buffer, parser, net::as_tuple(net::use_awaitable));
+        arm();
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
         (void)n;
-        if (run->stopped) co_return got;
+        if (stopped) co_return out;
         if (ec == http::error::need_buffer) ec = {};
         std::size_t filled = chunk.size() - parser.get().body().size;
         if (filled > 0) {
             auto err = mp.feed(std::span<const std::uint8_t>(chunk.data(), filled), on_part);
             if (err != multipart_error::none) {
-                last_error_ = std::string(to_string(err));
-                co_return got;
+                out.error = std::string(to_string(err));
+                co_return out;
             }
         }
         if (ec) {
-            last_error_ = "read stream: " + ec.message();
-            co_return got;
+            out.error = "read stream: " + ec.message();
+            co_return out;
         }
     }
-    last_error_ = "camera ended the stream";
-    co_return got;
+    out.error = "camera ended the stream";
+    co_return out;
 }
 
 }  // namespace printgate::camera

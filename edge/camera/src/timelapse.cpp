@@ -19,6 +19,7 @@
 #include <ctime>
 #include <deque>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <printgate/camera/camera_service.hpp>
 #include <printgate/camera/timelapse.hpp>
 #include <thread>
@@ -123,6 +124,7 @@ struct timelapse::state : std::enable_shared_from_this<timelapse::state> {
     net::steady_timer interval_timer;
     bool printing = false;
     bool capturing = false;
+    std::optional<std::uint64_t> last_layer;  // of on_job_event's progress
     std::size_t frames = 0;
     job current;
     std::deque<job> pending;
@@ -288,6 +290,32 @@ void timelapse::print_finished() {
     s.interval_timer.cancel();
     s.pending.push_back(s.current);
     s.start_next();
+}
+
+void timelapse::on_job_event(std::string_view topic, const nlohmann::json& message) {
+    if (!message.is_object()) return;
+    auto data = message.find("data");
+    if (data == message.end() || !data->is_object()) return;
+    if (topic == "job") {
+        auto event = data->find("event");
+        if (event == data->end() || !event->is_string()) return;
+        const auto& name = event->get_ref<const std::string&>();
+        if (name == "print_started") {
+            auto file = data->find("file");
+            print_started(file != data->end() && file->is_string() ? file->get_ref<const std::string&>() : "print");
+            state_->last_layer.reset();
+        } else if (name == "print_done" || name == "print_cancelled" || name == "print_failed") {
+            print_finished();
+        }
+        return;
+    }
+    if (topic != "progress" || !state_->printing) return;
+    auto layer = data->find("layer");
+    if (layer == data->end() || !layer->is_number_unsigned()) return;
+    const auto n = layer->get<std::uint64_t>();
+    if (state_->last_layer == n) return;
+    state_->last_layer = n;
+    on_layer_change();
 }
 
 bool timelapse::printing() const {

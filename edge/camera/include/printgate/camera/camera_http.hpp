@@ -8,6 +8,8 @@
 //   /webcam/state[?camera=NAME]               JSON: fps in/out, viewers, drops, latency
 //   /webcam/?action=stream | ?action=snapshot  mjpg-streamer / µStreamer URL aliases
 //   /webcam/providers                          JSON list of cameras
+//   /webcam/timelapse                          JSON list of timelapse videos / archives
+//   /webcam/timelapse/NAME                     GET download (video/mp4, application/x-tar), DELETE
 #include <boost/asio/awaitable.hpp>
 #include <printgate/common/any_stream.hpp>
 #include <string>
@@ -20,7 +22,7 @@ namespace net = boost::asio;
 class camera_service;
 
 struct camera_request {
-    std::string method;  // "GET", "HEAD"; anything else gets 405
+    std::string method;  // "GET", "HEAD" (and DELETE for a timelapse); anything else gets 405
     std::string target;  // origin-form, e.g. "/webcam/stream?fps=5"
     bool keep_alive = true;
 };

@@ -14,6 +14,7 @@
 #include <printgate/camera/frame.hpp>
 #include <printgate/camera/frame_hub.hpp>
 #include <printgate/camera/frame_source.hpp>
+#include <printgate/camera/timelapse.hpp>
 #include <printgate/common/clock.hpp>
 #include <string>
 #include <string_view>
@@ -70,11 +71,17 @@ public:
 
     void stop();  // stops every source and closes every hub (viewers end)
 
+    // The print timelapse (frames from options.camera, by layer change and/or interval);
+    // the edge feeds it its job events (timelapse::on_job_event). Replaces an earlier one.
+    timelapse& enable_timelapse(timelapse_options options);
+    [[nodiscard]] timelapse* print_timelapse() { return timelapse_.get(); }
+
 private:
     net::any_io_executor executor_;
     service_options options_;
     const clock& clock_;
     std::vector<std::unique_ptr<camera_unit>> cameras_;
+    std::unique_ptr<timelapse> timelapse_;  // after cameras_: destroyed first
 };
 
 // One camera: its config, hub and source, started and stopped by demand.

@@ -67,8 +67,10 @@ public:
 
     [[nodiscard]] hub_stats stats() const;
 
-    // Closes every slot: waiters wake with nullptr.
+    // Closes every slot: waiters wake with nullptr. A closed hub stays closed: new viewers
+    // get a closed slot at once.
     void close();
+    [[nodiscard]] bool closed() const { return closed_; }
 
 private:
     struct entry {

@@ -9,6 +9,7 @@
 #include <printgate/camera/frame_hub.hpp>
 #include <printgate/camera/frame_source.hpp>
 #include <printgate/camera/multipart_parser.hpp>
+#include <printgate/common/any_stream.hpp>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,22 @@ struct http_source_options {
     std::chrono::milliseconds backoff_min{std::chrono::milliseconds(500)};
     std::chrono::milliseconds backoff_max{std::chrono::seconds(30)};
 };
+
+struct mjpeg_read_result {
+    bool connected = false;   // a 200 answer with a usable multipart head came
+    bool got_frames = false;  // at least one picture was published
+    std::string error;        // why reading ended ("camera ended the stream", ...)
+};
+
+// Reads the answer to an MJPEG GET already written on `stream` (a camera's TCP socket, or a
+// tunnel stream to an edge's /webcam/stream) and publishes each JPEG part to `hub`, with the
+// Huffman tables inserted, until the answer ends, fails, breaks a multipart limit, or stays
+// silent for options.read_timeout (the stream is then closed). Parts that are not JPEG are
+// skipped. `stopped` is checked after every wait: set it (and close the stream) to end early;
+// nothing is published after it is set. Runs on the hub's executor.
+net::awaitable<mjpeg_read_result> read_mjpeg_response(common::any_stream& stream, std::shared_ptr<frame_hub> hub,
+                                                      const clock& clk, const http_source_options& options,
+                                                      const bool& stopped);
 
 class http_mjpeg_source final : public frame_source {
 public:

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,13 @@ public:
     void on_layer_change();  // captures one frame (no-op when no print is running)
     // Ends collecting; renders (or archives) in the background.
     void print_finished();
+
+    // The edge's job events as its push hub sends them ({"data": {...}} envelopes):
+    // topic "job" with event print_started (data.file names the output) and print_done /
+    // print_cancelled / print_failed; topic "progress" with data.layer: one frame each time
+    // the layer number changes (progress arrives at most every 500 ms, so layers shorter
+    // than that share a frame). Everything else is ignored.
+    void on_job_event(std::string_view topic, const nlohmann::json& message);
 
     [[nodiscard]] bool printing() const;
     [[nodiscard]] std::size_t frames_captured() const;  // of the current / last print
