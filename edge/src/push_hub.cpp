@@ -42,6 +42,7 @@ void push_hub::publish(const std::string& topic, const std::string& text) {
     std::erase_if(clients_, [](const std::weak_ptr<push_client>& w) { return w.expired(); });
     for (auto& w : clients_) {
         if (auto c = w.lock()) {
+            if (c->wants && !c->wants(topic)) continue;
             c->queue.push(topic, text);
             if (c->wake) c->wake();
         }

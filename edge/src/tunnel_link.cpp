@@ -2,6 +2,7 @@
 // every stream the relay opens.
 #include "tunnel_link.hpp"
 
+#include "printgate/edge/control_bridge.hpp"
 #include "printgate/edge/edge_app.hpp"
 #include "printgate/tunnel/connector.hpp"
 #include "printgate/tunnel/pairing.hpp"
@@ -20,6 +21,7 @@ std::filesystem::path tunnel_dir(const std::filesystem::path& state_dir) { retur
 
 struct tunnel_link::impl {
     std::shared_ptr<tunnel::connector> connector;
+    std::shared_ptr<control_bridge> control;
 };
 
 tunnel_link::tunnel_link(std::unique_ptr<impl> impl) : impl_(std::move(impl)) {}
@@ -62,11 +64,10 @@ std::unique_ptr<tunnel_link> tunnel_link::start(net::any_io_executor ex, edge_ap
         else
             spdlog::warn("tunnel to {} is down; reconnecting", relay);
     };
-    o.on_control_message = [](const nlohmann::json& message) {
-        spdlog::debug("control message from the relay: {}", message.value("type", "?"));
-    };
-
     auto state = std::make_unique<impl>();
+    state->control = std::make_shared<control_bridge>(app);
+    o.on_control_message = [control = state->control](const nlohmann::json& message) { control->on_message(message); };
+
     state->connector = tunnel::connector::create(ex, std::move(o));
     net::co_spawn(ex, state->connector->run(), net::detached);
     std::unique_ptr<tunnel_link> link(new tunnel_link(std::move(state)));

@@ -20,7 +20,26 @@ using boost::system::error_code;
 using json = nlohmann::json;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
+// The channel whose message on_message is handling (see current_control_channel()).
+thread_local std::shared_ptr<control_channel> handling;
+
+void deliver(const std::function<void(const json&)>& on_message, const std::shared_ptr<control_channel>& channel,
+             const json& message) {
+    if (!on_message) return;
+    handling = channel;
+    on_message(message);
+    handling.reset();
+}
+
+json local_notice(const char* type) {
+    json j;
+    j["type"] = type;
+    return j;
+}
+
 }  // namespace
+
+std::shared_ptr<control_channel> current_control_channel() { return handling; }
 
 identity_result<json> parse_control_line(std::string_view line) {
     if (line.size() > max_control_line) return identity_error{"control message too large"};
@@ -63,6 +82,40 @@ net::awaitable<error_code> control_channel::write(const json& message) {
     co_return ec;
 }
 
+bool control_channel::send(const json& message) {
+    return send_text(message.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+bool control_channel::send_text(std::string line) {
+    if (failed_ || line.find('\n') != std::string::npos) return false;
+    line += '\n';
+    if (queued_bytes_ + line.size() > max_queued_bytes) return false;
+    queued_bytes_ += line.size();
+    queue_.push_back(std::move(line));
+    if (!writing_) {
+        writing_ = true;
+        net::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->drain(); }, net::detached);
+    }
+    return true;
+}
+
+net::awaitable<void> control_channel::drain() {
+    while (!queue_.empty()) {
+        std::string line = std::move(queue_.front());
+        queue_.pop_front();
+        queued_bytes_ -= line.size();
+        auto [ec, n] = co_await net::async_write(stream_, net::buffer(line), use_tuple);
+        (void)n;
+        if (ec) {
+            failed_ = true;
+            queue_.clear();
+            queued_bytes_ = 0;
+            break;
+        }
+    }
+    writing_ = false;
+}
+
 net::awaitable<error_code> run_edge_control(std::shared_ptr<control_channel> channel, edge_identity identity,
                                             edge_control_options options) {
     // (Built step by step: GCC 12 miscompiles braced json literals inside coroutines.)
@@ -102,10 +155,11 @@ net::awaitable<error_code> run_edge_control(std::shared_ptr<control_channel> cha
             json request;
             request["type"] = "renew";
             request["csr"] = *csr_pem;
-            co_await channel->write(request);
+            channel->send(request);
         },
         net::detached);
 
+    deliver(options.on_message, channel, local_notice(control_opened));
     error_code why;
     for (;;) {
         auto [ec, message] = co_await channel->read();
@@ -137,10 +191,11 @@ net::awaitable<error_code> run_edge_control(std::shared_ptr<control_channel> cha
             if (options.on_renewed) options.on_renewed(identity);
         } else if (type == "renew_failed") {
             spdlog::warn("control: the relay refused to renew: {}", message.value("message", ""));
-        } else if (options.on_message) {
-            options.on_message(message);
+        } else if (type != control_opened && type != control_closed) {
+            deliver(options.on_message, channel, message);
         }
     }
+    deliver(options.on_message, channel, local_notice(control_closed));
     *stop = true;
     timer->cancel();
     co_return why;

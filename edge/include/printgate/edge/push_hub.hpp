@@ -37,6 +37,7 @@ private:
 struct push_client {
     push_queue queue;
     std::function<void()> wake;
+    std::function<bool(const std::string& topic)> wants;  // empty: every topic
     explicit push_client(std::size_t limit) : queue(limit) {}
 };
 
