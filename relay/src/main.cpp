@@ -54,6 +54,23 @@ int main(int argc, char** argv) {
     user_reset->add_option("name", name, "User name")->required();
     add_common(user_reset);
 
+    auto* apikey = app.add_subcommand("apikey", "Manage per-device API keys (sent as X-Api-Key)");
+    apikey->require_subcommand(1);
+    api_key_request key_request;
+    std::int64_t key_id = 0;
+    auto* key_add = apikey->add_subcommand("add", "Create a key for DEVICE and print it once on stdout");
+    key_add->add_option("device", key_request.device, "Paired device name")->required();
+    key_add->add_option("--user", key_request.user, "The account the key acts as")->required();
+    key_add->add_option("--scope", key_request.scopes, "Comma-separated: read, upload, control")->required();
+    key_add->add_option("--label", key_request.label, "A note to tell keys apart (at most 100 characters)");
+    add_common(key_add);
+    auto* key_list = apikey->add_subcommand("list", "List keys (never the key itself)");
+    key_list->add_flag("--json", json, "JSON output");
+    add_common(key_list);
+    auto* key_revoke = apikey->add_subcommand("revoke", "Revoke the key with id ID");
+    key_revoke->add_option("id", key_id, "Key id (from apikey list)")->required();
+    add_common(key_revoke);
+
     CLI11_PARSE(app, argc, argv);
     if (!config_file.empty()) args.config = config_file;
     if (!state_dir.empty()) args.state_dir = state_dir;
@@ -65,5 +82,8 @@ int main(int argc, char** argv) {
     if (user_list->parsed()) return run_user_list(args, json, std::cout, std::cerr);
     if (user_disable->parsed()) return run_user_disable(args, name, enable, std::cout, std::cerr);
     if (user_reset->parsed()) return run_user_reset_2fa(args, name, std::cout, std::cerr);
+    if (key_add->parsed()) return run_api_key_add(args, key_request, std::cout, std::cerr);
+    if (key_list->parsed()) return run_api_key_list(args, json, std::cout, std::cerr);
+    if (key_revoke->parsed()) return run_api_key_revoke(args, key_id, std::cout, std::cerr);
     return 2;
 }

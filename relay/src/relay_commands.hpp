@@ -1,5 +1,6 @@
 #pragma once
 // The printgate-relay subcommands, apart from the command line parsing in main.cpp.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <istream>
@@ -33,5 +34,18 @@ int run_user_list(const relay_args& args, bool json, std::ostream& out, std::ost
 int run_user_disable(const relay_args& args, const std::string& name, bool enable, std::ostream& out,
                      std::ostream& err);
 int run_user_reset_2fa(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);
+
+// Per-device API keys (api_key_commands.cpp). `add` prints the key alone on stdout, once;
+// an unknown device or user, a disabled user or a bad scope list is exit 2 with nothing
+// stored. Creation and revocation go to the audit log.
+struct api_key_request {
+    std::string device;
+    std::string user;
+    std::string scopes;  // "read,upload,control"
+    std::string label;
+};
+int run_api_key_add(const relay_args& args, const api_key_request& request, std::ostream& out, std::ostream& err);
+int run_api_key_list(const relay_args& args, bool json, std::ostream& out, std::ostream& err);
+int run_api_key_revoke(const relay_args& args, std::int64_t id, std::ostream& out, std::ostream& err);
 
 }  // namespace printgate::relay
