@@ -157,8 +157,8 @@ double upload_mbps(const target& t, std::uint64_t bytes, int streams, std::strin
                 net::io_context io;
                 client_connection c(io, t);
                 const std::string head = fmt::format(
-                    "POST /sink HTTP/1.1\r\nHost: {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
-                    t.host, bytes);
+                    "POST /sink HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+                    t.host, t.headers, bytes);
                 c.write(net::buffer(head));
                 std::vector<char> block(256 * 1024, 'b');
                 for (std::uint64_t sent = 0; sent < bytes;) {
@@ -189,7 +189,7 @@ std::vector<std::vector<double>> request_latencies_ms(const std::vector<target>&
         std::vector<std::string> requests;
         for (const auto& t : targets) {
             connections.push_back(std::make_unique<client_connection>(io, t));
-            requests.push_back(fmt::format("GET /small HTTP/1.1\r\nHost: {}\r\n\r\n", t.host));
+            requests.push_back(fmt::format("GET /small HTTP/1.1\r\nHost: {}\r\n{}\r\n", t.host, t.headers));
         }
         // Round robin over the paths, so that a noisy moment on the machine (other builds,
         // other benches) falls on all of them alike.

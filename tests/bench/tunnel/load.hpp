@@ -40,6 +40,7 @@ struct target {
     std::uint16_t port = 0;
     bool tls = false;
     std::string host;  // Host header and SNI
+    std::string headers;  // more header lines, each ending in \r\n (the printgate path's X-Api-Key)
 };
 
 // Aggregate upload throughput in Mbit/s of `streams` connections each POSTing `bytes`.

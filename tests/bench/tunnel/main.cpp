@@ -112,7 +112,7 @@ int main() {
 
     // Raw loopback TCP, ssh -R (one forward to the sink, one to the nginx origin for the
     // classic set-up) and printgate (relay, device printer1 paired and connected from here).
-    std::vector<path> paths{{"raw", {sink.port(), false, "sink"}}};
+    std::vector<path> paths{{"raw", {sink.port(), false, "sink", ""}}};
     auto tls = make_certificate(dir.path(), {"localhost"});
     nginx_classic nginx(dir.path(), dir / "www", tls);
     std::unique_ptr<ssh_forward> ssh;
@@ -122,7 +122,7 @@ int main() {
             std::cerr << ssh->error() << "\n";
             return 1;
         }
-        paths.push_back({"ssh -R", {ssh->remote_port(0), false, "sink"}});
+        paths.push_back({"ssh -R", {ssh->remote_port(0), false, "sink", ""}});
     }
     relay_runner relay(relay_binary(), dir / "relay");
     if (!relay.start()) {
@@ -135,7 +135,13 @@ int main() {
         std::cerr << relay.error() << edge.error() << "\n";
         return 1;
     }
-    paths.push_back({"printgate", {relay.https_port(), true, "printer1.localhost"}});
+    // Behind the login gate: every printgate request carries an API key of the owner's.
+    const auto api_key = relay.create_api_key("printer1");
+    if (api_key.empty()) {
+        std::cerr << relay.error() << "\n";
+        return 1;
+    }
+    paths.push_back({"printgate", {relay.https_port(), true, "printer1.localhost", "X-Api-Key: " + api_key + "\r\n"}});
     measure(paths);
     const path& raw = paths.front();
     const path& pg = paths.back();
@@ -152,15 +158,15 @@ int main() {
                 std::cerr << nginx.error() << "\n";
                 return 1;
             }
-            classic_rps = run_wrk(dir.path(), fmt::format("https://127.0.0.1:{}/file.bin", nginx.front_port()), "", 2,
-                                  50, 10, error);
+            classic_rps = run_wrk(dir.path(), fmt::format("https://127.0.0.1:{}/file.bin", nginx.front_port()), "", "",
+                                  2, 50, 10, error);
             fmt::print("classic    nginx TLS + proxy_pass keepalive + ssh -R + nginx: {:.0f} req/s{}\n", classic_rps,
                        error.empty() ? "" : "   ERROR " + error);
             if (!error.empty()) failed("classic: " + error);
         }
         error.clear();
         pg_rps = run_wrk(dir.path(), fmt::format("https://printer1.localhost:{}/file.bin", relay.https_port()),
-                         "127.0.0.1", 2, 50, 10, error);
+                         "127.0.0.1", "X-Api-Key: " + api_key, 2, 50, 10, error);
         fmt::print("printgate  relay + tunnel + edge side: {:.0f} req/s{}\n", pg_rps,
                    error.empty() ? "" : "   ERROR " + error);
         if (!error.empty()) failed("printgate wrk: " + error);

@@ -199,10 +199,14 @@ std::vector<int> nginx_classic::pids() const {
     return out;
 }
 
-double run_wrk(const std::filesystem::path& dir, const std::string& url, const std::string& connect_to, int threads,
-               int connections, int seconds, std::string& error) {
+double run_wrk(const std::filesystem::path& dir, const std::string& url, const std::string& connect_to,
+               const std::string& header, int threads, int connections, int seconds, std::string& error) {
     std::vector<std::string> argv = {"/usr/bin/wrk", "-t", std::to_string(threads), "-c", std::to_string(connections),
                                      "-d", std::to_string(seconds) + "s"};
+    if (!header.empty()) {
+        argv.push_back("-H");
+        argv.push_back(header);
+    }
     if (!connect_to.empty()) {
         // wrk sends the URL's host as SNI and Host; the name need not resolve here, since
         // the script points every connection at `connect_to`.

@@ -64,9 +64,10 @@ private:
 };
 
 // Runs Debian's wrk and returns its Requests/sec (0 on failure, with `error` set). With
-// `connect_to` (an IP address), wrk connects there whatever the URL's host resolves to.
+// `connect_to` (an IP address), wrk connects there whatever the URL's host resolves to;
+// `header` ("Name: value"), when not empty, goes on every request.
 double run_wrk(const std::filesystem::path& dir, const std::string& url, const std::string& connect_to,
-               int threads, int connections, int seconds, std::string& error);
+               const std::string& header, int threads, int connections, int seconds, std::string& error);
 
 // Resident memory and CPU time of a process, from /proc.
 std::uint64_t rss_bytes(int pid);

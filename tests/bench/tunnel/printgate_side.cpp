@@ -112,6 +112,32 @@ std::vector<std::string> relay_runner::add_devices(const std::vector<std::string
     return codes;
 }
 
+std::string relay_runner::create_api_key(const std::string& device) {
+    const auto state = (dir_ / "state").string();
+    const auto password = dir_ / "owner-password";
+    testing::write_file(password, "bench owner passphrase 7\n");
+    std::filesystem::permissions(password, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    child_process user({"/bin/sh", "-c", "exec \"$@\" < \"" + password.string() + "\"", "sh", binary_.string(),
+                        "user", "add", "bench", "--owner", "--demo", "--state-dir", state},
+                       dir_ / "user-add.out", dir_ / "user-add.err");
+    auto added = user.wait(std::chrono::seconds(60));
+    if (!added || *added != 0) {
+        error_ = fmt::format("user add: status {} {}", added ? *added : -1, user.err());
+        return {};
+    }
+    child_process key({binary_.string(), "apikey", "add", device, "--user", "bench", "--scope", "read,upload,control",
+                       "--label", "bench", "--demo", "--state-dir", state},
+                      dir_ / "apikey-add.out", dir_ / "apikey-add.err");
+    auto created = key.wait(std::chrono::seconds(60));
+    auto text = key.out();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (!created || *created != 0 || !text.starts_with("pgk_")) {
+        error_ = fmt::format("apikey add: status {} {}", created ? *created : -1, key.err());
+        return {};
+    }
+    return text;
+}
+
 edge_fleet::~edge_fleet() { stop(); }
 
 bool edge_fleet::pair(const std::vector<std::string>& codes, const std::filesystem::path& dir, int parallel) {

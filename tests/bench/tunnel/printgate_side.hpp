@@ -29,6 +29,9 @@ public:
     void stop();
     // Pairing codes for new devices from the admin CLI (`device add`), `parallel` at a time.
     std::vector<std::string> add_devices(const std::vector<std::string>& names, int parallel);
+    // The login gate's way in for a program: an owner account (`user add --owner`, password
+    // on stdin) and an API key with every scope for `device` (`apikey add`). Empty on failure.
+    std::string create_api_key(const std::string& device);
 
     std::uint16_t tunnel_port() const { return tunnel_port_; }
     std::uint16_t https_port() const { return https_port_; }
