@@ -1,6 +1,7 @@
 #include "printgate/edge/edge_app.hpp"
 
 #include "printgate/edge/gcode_download.hpp"
+#include "command_executor.hpp"
 #include "mqtt_publisher.hpp"
 #include "webhook_notifier.hpp"
 
@@ -123,7 +124,7 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
     alerts_ = std::make_unique<alerts>();
     if (!config_.webhooks.empty())
         alerts_->webhooks.emplace(ex_, config_.webhooks, config_.webhook_attempts,
-                                  std::chrono::milliseconds(config_.webhook_backoff_ms));
+                                  std::chrono::milliseconds(config_.webhook_backoff_ms), config_.webhook_ca_file);
     if (!config_.mqtt_host.empty()) {
         mqtt_settings s;
         s.host = config_.mqtt_host;
@@ -135,6 +136,8 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
         s.printer_id = config_.printer_id;
         s.printer_name = config_.profile.name;
         alerts_->mqtt = std::make_unique<mqtt_publisher>(s);
+        if (config_.mqtt_commands)
+            alerts_->mqtt->accept_commands(ex_, [this](std::string_view text) { return handle_command_text(*this, text, "mqtt"); });
         std::string why;
         if (!alerts_->mqtt->start(why)) {
             spdlog::warn("{}", why);

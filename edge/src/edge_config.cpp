@@ -1,5 +1,7 @@
 #include "printgate/edge/edge_config.hpp"
 
+#include "printgate/edge/gcode_download.hpp"
+
 #include <toml++/toml.h>
 
 #include <fmt/format.h>
@@ -125,7 +127,10 @@ const std::map<std::string, setter>& known_keys() {
              c.webhooks.clear();
              for (const auto& e : *a) {
                  auto v = e.value<std::string>();
-                 if (!e.is_string() || v->rfind("http://", 0) != 0) return "must hold http:// URLs";
+                 if (!e.is_string() || (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0))
+                     return "must hold http:// or https:// URLs";
+                 std::string why;
+                 if (!parse_download_url(*v, true, why)) return why;
                  c.webhooks.push_back(*v);
              }
              return "";
@@ -136,12 +141,14 @@ const std::map<std::string, setter>& known_keys() {
         {"mqtt.port", integer(&edge_config::mqtt_port, 1, 65535)},
         {"mqtt.username", text(&edge_config::mqtt_username)},
         {"mqtt.password", text(&edge_config::mqtt_password)},
+        {"alerts.ca_file", text(&edge_config::webhook_ca_file)},
         {"mqtt.prefix", text(&edge_config::mqtt_prefix)},
         {"mqtt.discovery_prefix", text(&edge_config::mqtt_discovery_prefix)},
         {"state.dir",
          [](const toml::node& n, edge_config& c) -> std::string {
              if (!n.is_string() || n.value<std::string>()->empty()) return "must be a non-empty path";
              c.state_dir = *n.value<std::string>();
+        {"mqtt.commands", flag(&edge_config::mqtt_commands)},
              return "";
          }},
         {"demo.sim_binary", text(&edge_config::sim_binary)},

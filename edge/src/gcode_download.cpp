@@ -1,6 +1,7 @@
 #include "printgate/edge/gcode_download.hpp"
 
 #include "http_types.hpp"
+#include "outgoing_connection.hpp"
 #include "printgate/edge/file_store.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -48,9 +48,7 @@ std::string lower(std::string_view s) {
 }
 
 // A timeout is the time limit (download.timeout_ms) running out, whatever was under way.
-std::string describe(const boost::system::error_code& ec) {
-    return ec == beast::error::timeout ? "the time limit ran out" : ec.message();
-}
+std::string describe(const boost::system::error_code& ec) { return describe_error(ec); }
 
 bool host_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
@@ -276,50 +274,15 @@ net::awaitable<std::string> exchange(Stream& stream, gcode_downloader::shared& s
     co_return "";
 }
 
-// One request to one origin: resolve, keep only acceptable addresses, connect, check the
-// peer actually connected to, TLS with the host name verified, then exchange().
+// One request to one origin: connect_outgoing() (resolve, keep only acceptable addresses,
+// connect, check the peer, TLS with the host name verified), then exchange().
 net::awaitable<std::string> fetch_once(shared_ptr s, const download_url& u, int id, const std::filesystem::path& target,
                                        std::chrono::steady_clock::time_point deadline, std::string& redirect) {
-    auto resolver = std::make_shared<tcp::resolver>(s->ex);
-    net::steady_timer resolve_limit(s->ex, deadline);
-    resolve_limit.async_wait([resolver](boost::system::error_code ec) {
-        if (!ec) resolver->cancel();
-    });
-    auto [rec, results] = co_await resolver->async_resolve(u.host, u.port, use_tuple);
-    resolve_limit.cancel();
-    if (rec == net::error::operation_aborted) co_return "timed out resolving " + u.host;
-    if (rec) co_return "cannot resolve " + u.host + ": " + rec.message();
-
-    std::vector<tcp::endpoint> allowed;
-    std::string refused;
-    for (const auto& r : results) {
-        if (s->allow_internal || !is_internal_address(r.endpoint().address())) allowed.push_back(r.endpoint());
-        else refused = r.endpoint().address().to_string();
-    }
-    if (allowed.empty())
-        co_return fmt::format("refused: {} is at {}, a loopback, private or link-local address (download.allow_internal)",
-                              u.host, refused);
-
-    beast::tcp_stream tcp_layer(s->ex);
-    tcp_layer.expires_at(deadline);
-    auto [cec, ep] = co_await tcp_layer.async_connect(allowed, use_tuple);
-    if (cec) co_return "cannot connect to " + u.host + ": " + describe(cec);
-    boost::system::error_code pec;
-    const auto peer = tcp_layer.socket().remote_endpoint(pec);
-    if (pec) co_return "cannot connect to " + u.host + ": " + describe(pec);
-    if (!s->allow_internal && is_internal_address(peer.address()))
-        co_return fmt::format("refused: connected to {}, a loopback, private or link-local address", peer.address().to_string());
-
-    if (u.scheme == "http") co_return co_await exchange(tcp_layer, *s, u, id, target, redirect);
-
-    beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_layer), s->tls);
-    boost::system::error_code aec;
-    net::ip::make_address(u.host, aec);
-    if (aec && SSL_set_tlsext_host_name(tls.native_handle(), u.host.c_str()) != 1) co_return "cannot set the TLS server name";
-    tls.set_verify_callback(net::ssl::host_name_verification(u.host));
-    auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::client, use_tuple);
-    if (hec) co_return "TLS with " + u.host + " failed: " + describe(hec);
-    co_return co_await exchange(tls, *s, u, id, target, redirect);
+    outgoing_connection c;
+    auto error = co_await connect_outgoing(s->ex, s->tls, u, s->allow_internal, "download.allow_internal", deadline, c);
+    if (!error.empty()) co_return error;
+    if (c.tls) co_return co_await exchange(*c.tls, *s, u, id, target, redirect);
+    co_return co_await exchange(*c.tcp, *s, u, id, target, redirect);
 }
 
 net::awaitable<void> run_download(shared_ptr s, download_url url, int id, std::filesystem::path target) {

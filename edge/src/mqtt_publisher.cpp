@@ -1,8 +1,10 @@
 #include "mqtt_publisher.hpp"
 
+#include <boost/asio/post.hpp>
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace printgate::edge {
@@ -14,10 +16,13 @@ std::once_flag lib_once;
 mqtt_publisher::mqtt_publisher(mqtt_settings settings) : s_(std::move(settings)) {}
 
 mqtt_publisher::~mqtt_publisher() {
-    if (!client_) return;
-    mosquitto_disconnect(client_);
-    mosquitto_loop_stop(client_, true);
-    mosquitto_destroy(client_);
+    if (client_) {
+        mosquitto_disconnect(client_);
+        mosquitto_loop_stop(client_, true);
+        mosquitto_destroy(client_);
+    }
+    // After the MQTT thread ended: a handler still queued on the executor finds it gone.
+    runner_.reset();
 }
 
 bool mqtt_publisher::start(std::string& why) {
@@ -29,6 +34,7 @@ bool mqtt_publisher::start(std::string& why) {
     }
     if (!s_.username.empty()) mosquitto_username_pw_set(client_, s_.username.c_str(), s_.password.c_str());
     mosquitto_connect_callback_set(client_, &mqtt_publisher::on_connect);
+    if (runner_) mosquitto_message_callback_set(client_, &mqtt_publisher::on_message);
     // The last will tells subscribers the edge is gone, even when it is killed.
     const auto state_topic = s_.prefix + "/" + s_.printer_id + "/availability";
     mosquitto_will_set(client_, state_topic.c_str(), 7, "offline", 1, true);
@@ -50,6 +56,34 @@ void mqtt_publisher::on_connect(struct mosquitto*, void* self, int rc) {
     }
     me->publish(me->s_.prefix + "/" + me->s_.printer_id + "/availability", "online", true);
     me->publish_discovery();
+    // Again after every reconnect (the session is clean).
+    if (me->runner_) {
+        const auto topic = me->s_.prefix + "/" + me->s_.printer_id + "/command";
+        mosquitto_subscribe(me->client_, nullptr, topic.c_str(), 1);
+    }
+}
+
+void mqtt_publisher::accept_commands(boost::asio::any_io_executor ex, command_runner run) {
+    executor_ = std::move(ex);
+    runner_ = std::make_shared<command_runner>(std::move(run));
+}
+
+void mqtt_publisher::on_message(struct mosquitto*, void* self, const ::mosquitto_message* message) {
+    // The MQTT thread: copy, then hand over to the application's executor.
+    auto* me = static_cast<mqtt_publisher*>(self);
+    if (!me->runner_ || message->topic == nullptr ||
+        std::string_view(message->topic) != me->s_.prefix + "/" + me->s_.printer_id + "/command")
+        return;
+    const auto size = message->payloadlen > 0 ? static_cast<std::size_t>(message->payloadlen) : 0;
+    std::string text;
+    if (size > 0) text.assign(static_cast<const char*>(message->payload), std::min(size, max_command_payload + 1));
+    boost::asio::post(me->executor_, [me, weak = std::weak_ptr<command_runner>(me->runner_), text = std::move(text)] {
+        auto run = weak.lock();
+        if (!run) return;
+        auto reply = (*run)(text);
+        me->publish(me->s_.prefix + "/" + me->s_.printer_id + "/reply",
+                    reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), false);
+    });
 }
 
 void mqtt_publisher::publish(const std::string& topic, const std::string& payload, bool retain) {

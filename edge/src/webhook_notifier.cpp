@@ -1,5 +1,7 @@
 #include "webhook_notifier.hpp"
 
+#include "outgoing_connection.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,6 +12,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 namespace printgate::edge {
@@ -23,30 +27,22 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_queued = 100;
 }  // namespace
 
-std::optional<http_url> parse_http_url(const std::string& url) {
-    const std::string scheme = "http://";
-    if (url.rfind(scheme, 0) != 0 || url.size() > 2048) return std::nullopt;
-    auto rest = url.substr(scheme.size());
-    auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    http_url out;
-    out.target = slash == std::string::npos ? "/" : rest.substr(slash);
-    auto colon = authority.rfind(':');
-    out.host = authority.substr(0, colon);
-    out.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
-    if (out.host.empty() || out.port.empty() || out.host.find('@') != std::string::npos) return std::nullopt;
-    for (char c : out.port)
-        if (c < '0' || c > '9') return std::nullopt;
-    return out;
-}
-
 webhook_notifier::webhook_notifier(net::any_io_executor ex, std::vector<std::string> urls, int attempts,
-                                   std::chrono::milliseconds backoff)
+                                   std::chrono::milliseconds backoff, const std::string& ca_file)
     : ex_(ex), attempts_(attempts < 1 ? 1 : attempts), backoff_(backoff), wake_(ex) {
     for (const auto& u : urls) {
-        if (auto parsed = parse_http_url(u)) urls_.push_back(*parsed);
-        else spdlog::warn("webhook: ignoring '{}': only http://host[:port]/path is supported", u);
+        std::string why;
+        if (auto parsed = parse_download_url(u, true, why)) urls_.push_back(*parsed);
+        else spdlog::warn("webhook: ignoring a URL: {}", why);
     }
+    boost::system::error_code ec;
+    SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
+    tls_.set_default_verify_paths(ec);
+    if (!ca_file.empty()) {
+        tls_.load_verify_file(ca_file, ec);
+        if (ec) spdlog::warn("alerts.ca_file {}: {}", ca_file, ec.message());
+    }
+    tls_.set_verify_mode(net::ssl::verify_peer);
 }
 
 void webhook_notifier::notify(std::string json_body) {
@@ -75,7 +71,9 @@ net::awaitable<void> webhook_notifier::run() {
                 const bool ok = co_await post(url, body);
                 if (ok) break;
                 if (attempt == attempts_) {
-                    spdlog::warn("webhook: giving up on http://{}:{}{} after {} attempts", url.host, url.port, url.target, attempts_);
+                    // The host only: a webhook's path often carries its secret.
+                    spdlog::warn("webhook: giving up on {}://{}:{} after {} attempts", url.scheme, url.host, url.port,
+                                 attempts_);
                     break;
                 }
                 wake_.expires_after(delay);
@@ -87,18 +85,15 @@ net::awaitable<void> webhook_notifier::run() {
     running_ = false;
 }
 
-net::awaitable<bool> webhook_notifier::post(const http_url& url, const std::string& body) {
-    net::ip::tcp::resolver resolver(ex_);
-    auto [rec, results] = co_await resolver.async_resolve(url.host, url.port, use_tuple);
-    if (rec) co_return false;
-    beast::tcp_stream stream(ex_);
-    stream.expires_after(std::chrono::seconds(10));
-    auto [cec, ep] = co_await stream.async_connect(results, use_tuple);
-    if (cec) co_return false;
+namespace {
+
+template <class Stream>
+net::awaitable<bool> post_on(Stream& stream, const download_url& url, const std::string& body) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, "printgate-edge");
     req.set(http::field::content_type, "application/json");
+    req.keep_alive(false);
     req.body() = body;
     req.prepare_payload();
     auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
@@ -108,10 +103,30 @@ net::awaitable<bool> webhook_notifier::post(const http_url& url, const std::stri
     res.body_limit(64 * 1024);
     auto [ec, n] = co_await http::async_read(stream, buffer, res, use_tuple);
     if (ec) co_return false;
-    boost::system::error_code ignored;
-    stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     const auto status = res.get().result_int();
     co_return status >= 200 && status < 300;
+}
+
+}  // namespace
+
+net::awaitable<bool> webhook_notifier::post(const download_url& url, const std::string& body) {
+    outgoing_connection c;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto error = co_await connect_outgoing(ex_, tls_, url, true, "", deadline, c);
+    if (!error.empty()) {
+        spdlog::debug("webhook: {}", error);
+        if (error.find("TLS") != std::string::npos) spdlog::warn("webhook: {}", error);
+        co_return false;
+    }
+    if (c.tls) {
+        const bool ok = co_await post_on(*c.tls, url, body);
+        co_await c.tls->async_shutdown(use_tuple);
+        co_return ok;
+    }
+    const bool ok = co_await post_on(*c.tcp, url, body);
+    boost::system::error_code ignored;
+    c.tcp->socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    co_return ok;
 }
 
 }  // namespace printgate::edge

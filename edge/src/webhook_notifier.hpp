@@ -2,8 +2,13 @@
 // Alerts as webhooks: each alert is POSTed as JSON to every configured URL, retried with
 // exponential backoff (base, 2x base, 4x base, ...) up to a number of attempts. A bounded
 // queue: when the receiver is down for long, the oldest alerts are dropped, never the printer.
+// https:// URLs are verified like downloads (system CAs plus `ca_file`, host name checked);
+// the receivers are the owner's own, so home-network addresses are allowed.
+#include "printgate/edge/gcode_download.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -15,25 +20,20 @@
 
 namespace printgate::edge {
 
-struct http_url {
-    std::string host, port, target;
-};
-// "http://host[:port][/path]"; nullopt for anything else (https is not supported yet).
-std::optional<http_url> parse_http_url(const std::string& url);
-
 class webhook_notifier {
 public:
     webhook_notifier(boost::asio::any_io_executor ex, std::vector<std::string> urls, int attempts,
-                     std::chrono::milliseconds backoff);
+                     std::chrono::milliseconds backoff, const std::string& ca_file = {});
     void notify(std::string json_body);
     void stop();
 
 private:
     boost::asio::awaitable<void> run();
-    boost::asio::awaitable<bool> post(const http_url& url, const std::string& body);
+    boost::asio::awaitable<bool> post(const download_url& url, const std::string& body);
 
     boost::asio::any_io_executor ex_;
-    std::vector<http_url> urls_;
+    std::vector<download_url> urls_;
+    boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_client};
     int attempts_;
     std::chrono::milliseconds backoff_;
     std::deque<std::string> queue_;

@@ -2,6 +2,7 @@
 // with backoff is exercised), and MQTT through a real mosquitto broker started by the test,
 // with the Home Assistant discovery configs.
 #include "edge_harness.hpp"
+#include "https_server.hpp"
 
 #include <mosquitto.h>
 
@@ -84,6 +85,58 @@ struct mqtt_log {
     }
 };
 
+// A real mosquitto on a free loopback port, and a client subscribed to everything that
+// records what it sees.
+class mqtt_broker {
+public:
+    explicit mqtt_broker(const temp_dir& dir)
+        : port_(free_port()),
+          broker_({fs::exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", "-p", std::to_string(port_)},
+                  dir / "mosquitto.out", dir / "mosquitto.err") {
+        mosquitto_lib_init();
+    }
+    ~mqtt_broker() {
+        if (sub_) {
+            mosquitto_disconnect(sub_);
+            mosquitto_loop_stop(sub_, true);
+            mosquitto_destroy(sub_);
+        }
+        mosquitto_lib_cleanup();
+    }
+    // Waits for the broker, then connects the recording client; "" or what failed.
+    std::string start() {
+        const bool up = wait_until([&] {
+            const int fd = connect_to(port_);
+            if (fd >= 0) ::close(fd);
+            return fd >= 0;
+        }, patience);
+        if (!up) return "no broker: " + broker_.err();
+        sub_ = mosquitto_new("edge-test", true, &log);
+        if (sub_ == nullptr) return "no MQTT client";
+        mosquitto_message_callback_set(sub_, [](mosquitto*, void* self, const mosquitto_message* m) {
+            auto* l = static_cast<mqtt_log*>(self);
+            std::lock_guard lock(l->mutex);
+            l->messages.emplace_back(m->topic, std::string(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen)));
+        });
+        mosquitto_connect_callback_set(sub_, [](mosquitto* m, void*, int) { mosquitto_subscribe(m, nullptr, "#", 1); });
+        if (mosquitto_connect(sub_, "127.0.0.1", port_, 30) != MOSQ_ERR_SUCCESS) return "cannot connect to the broker";
+        if (mosquitto_loop_start(sub_) != MOSQ_ERR_SUCCESS) return "no MQTT thread";
+        return "";
+    }
+    int port() const { return port_; }
+    bool publish(const std::string& topic, const std::string& payload) {
+        return mosquitto_publish(sub_, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false) ==
+               MOSQ_ERR_SUCCESS;
+    }
+
+    mqtt_log log;
+
+private:
+    int port_;
+    child_process broker_;
+    mosquitto* sub_ = nullptr;
+};
+
 }  // namespace
 
 TEST(edge_alerts, webhooks_are_retried_with_backoff) {
@@ -113,27 +166,11 @@ TEST(edge_alerts, webhooks_are_retried_with_backoff) {
 
 TEST(edge_alerts, mqtt_events_and_home_assistant_discovery) {
     temp_dir dir;
-    const int port = free_port();
-    const std::string broker_bin = fs::exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
-    child_process broker({broker_bin, "-p", std::to_string(port)}, dir / "mosquitto.out", dir / "mosquitto.err");
-    ASSERT_TRUE(wait_until([&] {
-        const int fd = connect_to(port);
-        if (fd >= 0) ::close(fd);
-        return fd >= 0;
-    }, patience)) << broker.err();
-
-    mosquitto_lib_init();
-    mqtt_log log;
-    auto* sub = mosquitto_new("edge-test", true, &log);
-    ASSERT_NE(sub, nullptr);
-    mosquitto_message_callback_set(sub, [](mosquitto*, void* self, const mosquitto_message* m) {
-        auto* l = static_cast<mqtt_log*>(self);
-        std::lock_guard lock(l->mutex);
-        l->messages.emplace_back(m->topic, std::string(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen)));
-    });
-    mosquitto_connect_callback_set(sub, [](mosquitto* m, void*, int) { mosquitto_subscribe(m, nullptr, "#", 1); });
-    ASSERT_EQ(mosquitto_connect(sub, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
-    ASSERT_EQ(mosquitto_loop_start(sub), MOSQ_ERR_SUCCESS);
+    mqtt_broker mqtt(dir);
+    const auto started = mqtt.start();
+    ASSERT_EQ(started, "");
+    auto& log = mqtt.log;
+    const int port = mqtt.port();
 
     auto state = dir / "state";
     {
@@ -152,8 +189,74 @@ TEST(edge_alerts, mqtt_events_and_home_assistant_discovery) {
     }
     // The broker publishes the edge's last will.
     EXPECT_TRUE(wait_until([&] { return log.has("printgate/printer/availability", "offline"); }, patience));
-    mosquitto_disconnect(sub);
-    mosquitto_loop_stop(sub, true);
-    mosquitto_destroy(sub);
-    mosquitto_lib_cleanup();
+}
+
+// The command protocol over MQTT (mqtt.commands = true): commands on PREFIX/ID/command, each
+// answered on PREFIX/ID/reply by the same parser and executor as the WebSocket's.
+TEST(edge_alerts, mqtt_commands_get_replies_on_the_reply_topic) {
+    temp_dir dir;
+    mqtt_broker mqtt(dir);
+    const auto started = mqtt.start();
+    ASSERT_EQ(started, "");
+    auto& log = mqtt.log;
+    const int port = mqtt.port();
+    auto send = [&](const std::string& text) { return mqtt.publish("printgate/printer/command", text); };
+
+    auto state = dir / "state";
+    {
+        edge_process edge(dir, demo_args(dir, state,
+                                         "[mqtt]\nhost = \"127.0.0.1\"\nport = " + std::to_string(port) +
+                                             "\ncommands = true\n"));
+        ASSERT_TRUE(edge.ready()) << edge.log();
+        ASSERT_TRUE(edge.wait_for("/api/v1/state", operational)) << edge.log();
+        // The edge subscribes once connected: ask until it answers.
+        ASSERT_TRUE(wait_until([&] {
+            send(R"({"type":"printer_control","action":"get_status","id":"m1"})");
+            return log.has("printgate/printer/reply", "\"id\":\"m1\"");
+        }, patience)) << edge.log();
+        EXPECT_TRUE(log.has("printgate/printer/reply", "\"type\":\"response\""));
+
+        // Out of range: an error naming the field.
+        ASSERT_TRUE(send(R"({"type":"temperature_control","action":"set_hotend","parameters":{"temperature":999},"id":"m2"})"));
+        EXPECT_TRUE(wait_until([&] { return log.has("printgate/printer/reply", "\"id\":\"m2\""); }, patience));
+        EXPECT_TRUE(log.has("printgate/printer/reply", "parameters.temperature"));
+        // Larger than a command may be: refused without being parsed.
+        ASSERT_TRUE(send(std::string(20000, ' ')));
+        EXPECT_TRUE(wait_until([&] { return log.has("printgate/printer/reply", "larger than"); }, patience));
+
+        // A valid command does what it says: the bed target is set.
+        ASSERT_TRUE(send(R"({"type":"temperature_control","action":"set_bed","parameters":{"temperature":55},"id":"m3"})"));
+        EXPECT_TRUE(wait_until([&] { return log.has("printgate/printer/reply", "\"id\":\"m3\""); }, patience));
+        EXPECT_TRUE(log.has("printgate/printer/reply", "M140 S55")) << edge.log();
+        EXPECT_EQ(edge.process().stop(), 0) << edge.log();
+    }
+}
+
+// https webhooks: the certificate chain and host name are verified (alerts.ca_file adds the
+// test's CA); a receiver the edge cannot verify never gets an alert.
+TEST(edge_alerts, https_webhooks_are_verified) {
+    temp_dir dir;
+    https_server trusted(dir / "trusted.pem", {{"/hook", https_server::no_content()}});
+    https_server untrusted(dir / "untrusted.pem", {{"/hook", https_server::no_content()}});
+    auto state = dir / "state";
+    edge_process edge(dir, demo_args(dir, state,
+                                     "[alerts]\nwebhooks = [\"" + trusted.url("localhost", "/hook") + "\", \"" +
+                                         untrusted.url("127.0.0.1", "/hook") + "\"]\nwebhook_attempts = 2\n"
+                                         "webhook_backoff_ms = 20\nca_file = \"" + (dir / "trusted.pem").string() + "\"\n"));
+    ASSERT_TRUE(edge.ready()) << edge.log();
+    ASSERT_TRUE(edge.wait_for("/api/v1/state", operational)) << edge.log();
+    ASSERT_EQ(upload(edge.port(), "/api/v1/files", "a.gcode", gcode_job(5), {{"print", "true"}}).status, 201);
+    auto has_event = [&](const std::string& event) {
+        for (const auto& r : trusted.requests())
+            if (r.rfind("POST /hook HTTP/1.1\n", 0) == 0 && r.find("\"event\":\"" + event + "\"") != std::string::npos)
+                return true;
+        return false;
+    };
+    ASSERT_TRUE(wait_until([&] { return has_event("print_done"); }, patience)) << edge.log();
+    EXPECT_TRUE(has_event("print_started"));
+    // The untrusted receiver was reached (TCP) but its certificate refused: no request read.
+    EXPECT_TRUE(wait_until([&] { return edge.log().find("certificate verify failed") != std::string::npos; }, patience))
+        << edge.log();
+    EXPECT_GT(untrusted.connections(), 0);
+    EXPECT_TRUE(untrusted.requests().empty());
 }

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace edge_test {
 
@@ -71,6 +72,12 @@ public:
 
     int port() const { return port_; }
     int connections() const { return connections_; }
+    // Every request read whole: its request line, a newline, its body.
+    std::vector<std::string> requests() {
+        std::lock_guard lock(mutex_);
+        return requests_;
+    }
+    static std::string no_content() { return "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"; }
     std::string url(const std::string& host, const std::string& path) const {
         return "https://" + host + ":" + std::to_string(port_) + path;
     }
@@ -108,6 +115,20 @@ private:
             if (n <= 0) return;
             in.append(buf, static_cast<std::size_t>(n));
         }
+        // A body (webhooks POST one) is read whole and kept with its request line.
+        const auto head_end = in.find("\r\n\r\n") + 4;
+        std::size_t length = 0;
+        if (auto at = in.find("Content-Length: "); at != std::string::npos && at < head_end)
+            length = std::stoul(in.substr(at + 16));
+        while (in.size() < head_end + length) {
+            const int n = SSL_read(ssl, buf, sizeof buf);
+            if (n <= 0) return;
+            in.append(buf, static_cast<std::size_t>(n));
+        }
+        {
+            std::lock_guard lock(mutex_);
+            requests_.push_back(in.substr(0, in.find("\r\n")) + "\n" + in.substr(head_end));
+        }
         const auto sp1 = in.find(' ');
         const auto sp2 = in.find(' ', sp1 + 1);
         const auto path = in.substr(sp1 + 1, sp2 - sp1 - 1);
@@ -126,6 +147,8 @@ private:
     SSL_CTX* ctx_ = nullptr;
     int fd_ = -1, port_ = 0;
     std::atomic<int> connections_{0};
+    std::mutex mutex_;
+    std::vector<std::string> requests_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
 };
