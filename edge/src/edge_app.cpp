@@ -159,8 +159,12 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
         cc.width = config_.camera_width;
         cc.height = config_.camera_height;
         cc.fps = config_.camera_fps;
+        cc.jpeg_quality = config_.camera_jpeg_quality;
+        cc.idle_linger = std::chrono::milliseconds(config_.camera_idle_linger_ms);
         if (auto bad = camera::validate(cc); !bad.empty()) spdlog::warn("camera: {}", bad);
         else camera_ = std::make_unique<camera::camera_service>(ex_, std::vector<camera::camera_config>{cc});
+        if (camera_ && config_.camera_timelapse)
+            camera_->enable_timelapse({config_.state_dir / "timelapse", "", std::chrono::milliseconds(config_.camera_timelapse_interval_ms)});
     }
 #endif
 }
@@ -180,6 +184,9 @@ bool is_alert(const push_message& m) {
 }  // namespace
 
 void edge_app::on_push(const push_message& m) {
+#ifdef PRINTGATE_EDGE_HAS_CAMERA
+    if (camera_ && camera_->print_timelapse()) camera_->print_timelapse()->on_job_event(m.topic, m.message);
+#endif
     hub_.publish(m.topic, m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (is_alert(m)) {
         if (alerts_->webhooks) alerts_->webhooks->notify(m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

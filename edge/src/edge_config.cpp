@@ -120,6 +120,10 @@ const std::map<std::string, setter>& known_keys() {
         {"camera.width", integer(&edge_config::camera_width, 16, 4096)},
         {"camera.height", integer(&edge_config::camera_height, 16, 4096)},
         {"camera.fps", integer(&edge_config::camera_fps, 1, 60)},
+        {"camera.jpeg_quality", integer(&edge_config::camera_jpeg_quality, 1, 100)},
+        {"camera.idle_linger_ms", integer(&edge_config::camera_idle_linger_ms, 0, 3'600'000)},
+        {"camera.timelapse", flag(&edge_config::camera_timelapse)},
+        {"camera.timelapse_interval_ms", integer(&edge_config::camera_timelapse_interval_ms, 0, 3'600'000)},
         {"alerts.webhooks",
          [](const toml::node& n, edge_config& c) -> std::string {
              const auto* a = n.as_array();

@@ -56,6 +56,10 @@ struct edge_config {
     std::string camera_url;     // http: an MJPEG stream URL
     std::string camera_device;  // v4l2: /dev/v4l/by-id/... or /dev/videoN
     int camera_width = 640, camera_height = 480, camera_fps = 15;
+    int camera_jpeg_quality = 80;        // test pattern's encoder (camera JPEG is never re-encoded)
+    int camera_idle_linger_ms = 10'000;  // source kept open after the last viewer
+    bool camera_timelapse = true;        // frames on layer changes, STATE_DIR/timelapse
+    int camera_timelapse_interval_ms = 0;  // also one frame per interval; 0: layer changes only
 
     // [alerts]
     std::vector<std::string> webhooks;  // http(s)://host[:port]/path, POSTed JSON for every alert
