@@ -50,7 +50,9 @@ relay_runner::relay_runner(std::filesystem::path binary, std::filesystem::path d
     // Fixed ports: paired edges keep the tunnel address they were given, also across a restart.
     testing::write_file(dir_ / "relay.toml", fmt::format("zone = \"localhost\"\nlog_level = \"warn\"\n"
                                                          "[tunnel]\nlisten = \"127.0.0.1:{}\"\n"
-                                                         "[https]\nlisten = \"127.0.0.1:{}\"\n",
+                                                         "[https]\nlisten = \"127.0.0.1:{}\"\n"
+                                                         // 1,001 devices pair from 127.0.0.1
+                                                         "[login]\npairing_burst = 1000\npairing_refill_seconds = 1\n",
                                                          tunnel_port_, https_port_));
 }
 
