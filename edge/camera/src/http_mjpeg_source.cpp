@@ -187,16 +187,17 @@ net::awaitable<bool> http_mjpeg_source::session(std::shared_ptr<run_state> run, 
         last_error_ = "send request: " + wec.message();
         co_return false;
     }
-    auto result = co_await read_mjpeg_response(run->stream, hub_, clock_, options_, run->stopped);
+    // on_connected runs inside the read, right after a check of `stopped`: `this` is alive.
+    auto result = co_await read_mjpeg_response(run->stream, hub_, clock_, options_, run->stopped,
+                                               [this] { ++connects_; });
     if (run->stopped) co_return result.got_frames;  // `this` may be gone: touch nothing
-    if (result.connected) ++connects_;
     last_error_ = result.error;
     co_return result.got_frames;
 }
 
 net::awaitable<mjpeg_read_result> read_mjpeg_response(common::any_stream& stream, std::shared_ptr<frame_hub> hub,
                                                       const clock& clk, const http_source_options& options,
-                                                      const bool& stopped) {
+                                                      const bool& stopped, const std::function<void()>& on_connected) {
     mjpeg_read_result out;
     // The watchdog closes a silent stream; `live` keeps a late expiry from touching a stream
     // that is gone once this function has returned.
@@ -245,6 +246,7 @@ net::awaitable<mjpeg_read_result> read_mjpeg_response(common::any_stream& stream
         boundary = *b;
     }  // otherwise (ffmpeg's application/octet-stream) the parser learns it from the body
     out.connected = true;
+    if (on_connected) on_connected();
     multipart_parser mp(boundary, options.limits);
     auto on_part = [&](multipart_part&& part) {
         auto type = part.header("Content-Type");

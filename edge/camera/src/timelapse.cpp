@@ -311,7 +311,9 @@ void timelapse::on_job_event(std::string_view topic, const nlohmann::json& messa
     }
     if (topic != "progress" || !state_->printing) return;
     auto layer = data->find("layer");
-    if (layer == data->end() || !layer->is_number_unsigned()) return;
+    // An integer >= 0 (unsigned as the edge builds it, signed as a parser may read it).
+    if (layer == data->end() || !layer->is_number_integer()) return;
+    if (!layer->is_number_unsigned() && layer->get<std::int64_t>() < 0) return;
     const auto n = layer->get<std::uint64_t>();
     if (state_->last_layer == n) return;
     state_->last_layer = n;

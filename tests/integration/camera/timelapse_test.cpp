@@ -12,10 +12,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 #include <printgate/camera/camera_service.hpp>
 #include <printgate/camera/timelapse.hpp>
+#include <nlohmann/json.hpp>
 
 #include "temp_dir.hpp"
+#include "webcam_harness.hpp"
 
 namespace {
 
@@ -23,6 +27,7 @@ using namespace printgate;
 using namespace printgate::camera;
 using namespace std::chrono_literals;
 namespace net = boost::asio;
+namespace wt = printgate::camera::testing;
 
 struct rig {
     net::io_context io;
@@ -137,6 +142,104 @@ TEST(timelapse, refuses_names_outside_its_directory) {
     tl.on_layer_change();  // no print: nothing captured
     EXPECT_EQ(tl.frames_captured(), 0u);
     r.svc.stop();
+}
+
+// The edge's push messages drive it: print_started names the output, each new layer number
+// in progress takes one picture (a repeated number takes none), print_done renders. Then the
+// HTTP endpoints list, download and delete the archive.
+TEST(timelapse, job_events_take_a_picture_per_new_layer_and_the_endpoints_serve_the_result) {
+    printgate::testing::temp_dir dir;
+    rig r;
+    auto& tl = r.svc.enable_timelapse({dir.path(), "", 0ms, 10, dir.path() / "no-ffmpeg-here"});
+    ASSERT_EQ(r.svc.print_timelapse(), &tl);
+    wt::webcam_server server(r.io, r.svc);
+    auto event = [](const char* name) { return nlohmann::json{{"type", "event"}, {"data", {{"event", name}, {"file", "cube.gcode"}}}}; };
+    auto progress = [](nlohmann::json layer) { return nlohmann::json{{"type", "status"}, {"data", {{"layer", layer}, {"active", true}}}}; };
+    std::string made;
+    bool finished = false;
+    tl.on_output([&](const std::string& name, bool ok) {
+        made = ok ? name : "";
+        finished = true;
+    });
+    wt::http_reply list, download, head, removed, again, bad_method;
+    net::co_spawn(
+        r.io,
+        [&]() -> net::awaitable<void> {
+            tl.on_job_event("progress", progress(1));  // no print yet: ignored
+            tl.on_job_event("job", event("print_started"));
+            EXPECT_TRUE(tl.printing());
+            // (layer in the progress message, pictures expected after it)
+            const std::vector<std::pair<nlohmann::json, std::size_t>> steps{
+                {nullptr, 0}, {1, 1}, {1, 1}, {2, 2}, {3, 3}, {3, 3}};
+            net::steady_timer settle(r.io);
+            for (const auto& [layer, expected] : steps) {
+                tl.on_job_event("progress", progress(layer));
+                tl.on_job_event("temperatures", progress(99));  // another topic: ignored
+                co_await until([&] { return tl.frames_captured() >= expected; });
+                // A wrong extra picture would land within a few frames' time.
+                settle.expires_after(100ms);
+                co_await settle.async_wait(net::as_tuple(net::use_awaitable));
+                EXPECT_EQ(tl.frames_captured(), expected) << layer;
+            }
+            EXPECT_EQ(tl.frames_captured(), 3u);
+            tl.on_job_event("job", event("print_done"));
+            co_await until([&] { return finished; });
+            list = co_await wt::http_get(server.port(), "/webcam/timelapse");
+            download = co_await wt::http_get(server.port(), "/webcam/timelapse/" + made);
+            head = co_await wt::http_get(server.port(), "/webcam/timelapse/" + made, "HEAD");
+            bad_method = co_await wt::http_get(server.port(), "/webcam/timelapse", "DELETE");
+            removed = co_await wt::http_get(server.port(), "/webcam/timelapse/" + made, "DELETE");
+            again = co_await wt::http_get(server.port(), "/webcam/timelapse/" + made);
+            server.close();
+            r.svc.stop();
+        },
+        net::detached);
+    r.io.run_for(120s);
+    ASSERT_TRUE(finished);
+    ASSERT_FALSE(made.empty());
+    EXPECT_EQ(made.rfind("cube-", 0), 0u) << made;
+    EXPECT_EQ(list.status, 200);
+    auto j = nlohmann::json::parse(list.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << list.body;
+    ASSERT_EQ(j["timelapses"].size(), 1u) << list.body;
+    EXPECT_EQ(j["timelapses"][0]["name"], made);
+    EXPECT_EQ(j["timelapses"][0]["kind"], "tar");
+    EXPECT_EQ(download.status, 200);
+    EXPECT_EQ(download.headers["content-type"], "application/x-tar");
+    EXPECT_EQ(download.body.size(), j["timelapses"][0]["bytes"].get<std::size_t>());
+    EXPECT_EQ(download.body.substr(257, 5), "ustar");
+    EXPECT_NE(download.body.find("/frame-000003.jpg"), std::string::npos);
+    EXPECT_EQ(download.body.find("/frame-000004.jpg"), std::string::npos);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(bad_method.status, 405);
+    EXPECT_EQ(removed.status, 200);
+    EXPECT_EQ(again.status, 404);
+    EXPECT_TRUE(tl.list().empty());
+}
+
+TEST(timelapse, endpoints_refuse_names_outside_the_folder_and_say_when_it_is_off) {
+    printgate::testing::temp_dir dir;
+    rig r;
+    wt::webcam_server server(r.io, r.svc);
+    wt::http_reply off, escape, hidden;
+    net::co_spawn(
+        r.io,
+        [&]() -> net::awaitable<void> {
+            off = co_await wt::http_get(server.port(), "/webcam/timelapse");
+            r.svc.enable_timelapse({dir.path() / "tl", "", 0ms, 10});
+            std::ofstream(dir.path() / "secret.mp4") << "x";
+            escape = co_await wt::http_get(server.port(), "/webcam/timelapse/../secret.mp4", "DELETE");
+            hidden = co_await wt::http_get(server.port(), "/webcam/timelapse/..%2Fsecret.mp4");
+            server.close();
+            r.svc.stop();
+        },
+        net::detached);
+    r.io.run_for(60s);
+    EXPECT_EQ(off.status, 404);
+    EXPECT_EQ(escape.status, 404);
+    EXPECT_EQ(hidden.status, 404);
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "secret.mp4"));
 }
 
 }  // namespace

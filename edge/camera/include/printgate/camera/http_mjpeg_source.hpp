@@ -4,6 +4,7 @@
 // stays silent for `read_timeout` is dropped and made again. Runs on the hub's executor.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <printgate/camera/frame_hub.hpp>
@@ -44,10 +45,12 @@ struct mjpeg_read_result {
 // Huffman tables inserted, until the answer ends, fails, breaks a multipart limit, or stays
 // silent for options.read_timeout (the stream is then closed). Parts that are not JPEG are
 // skipped. `stopped` is checked after every wait: set it (and close the stream) to end early;
-// nothing is published after it is set. Runs on the hub's executor.
+// nothing is published after it is set. `on_connected` is called once the answer's head is
+// accepted (before any picture). Runs on the hub's executor.
 net::awaitable<mjpeg_read_result> read_mjpeg_response(common::any_stream& stream, std::shared_ptr<frame_hub> hub,
                                                       const clock& clk, const http_source_options& options,
-                                                      const bool& stopped);
+                                                      const bool& stopped,
+                                                      const std::function<void()>& on_connected = {});
 
 class http_mjpeg_source final : public frame_source {
 public:
