@@ -88,6 +88,9 @@ net::awaitable<void> browser_listener::run() {
             continue;
         }
         ++stats.connections_accepted;
+        // A reply's last TLS record must not wait for the browser's delayed ACK (Nagle).
+        error_code nodelay_ec;
+        socket.set_option(tcp::no_delay(true), nodelay_ec);
         std::shared_ptr<net::ssl::context> tls;
         {
             std::lock_guard lock(tls_mutex_);
