@@ -1,6 +1,6 @@
 #include "websocket_session.hpp"
 
-#include "any_stream_websocket.hpp"
+#include "printgate/common/any_stream_websocket.hpp"
 
 #include "command_executor.hpp"
 #include "printgate/edge/edge_app.hpp"

@@ -7,6 +7,16 @@
 
 namespace printgate::relay {
 
+auth_settings auth_settings_for(const relay_config& config) {
+    auth_settings settings;
+    settings.zone = config.zone;
+    settings.argon2 = config.argon2;
+    settings.hashing = config.hashing;
+    settings.limits = config.limits;
+    settings.sessions = config.sessions;
+    return settings;
+}
+
 namespace fs = std::filesystem;
 
 auth::result<std::unique_ptr<auth_service>> auth_service::open(const fs::path& state_dir, auth_settings settings,

@@ -33,6 +33,7 @@
 #include <printgate/common/clock.hpp>
 
 #include "hand_off.hpp"
+#include "printgate/relay/config.hpp"
 
 namespace printgate::relay {
 
@@ -45,6 +46,9 @@ struct auth_settings {
     // Sign-in and password-change jobs waiting for the worker pool; more get 503 at once.
     std::size_t max_queued_jobs = 256;
 };
+
+// The zone, costs and limits that relay.toml sets (serve and the admin commands alike).
+auth_settings auth_settings_for(const relay_config& config);
 
 struct auth_sources {
     const auth::wall_clock& wall = auth::system_wall_clock::instance();

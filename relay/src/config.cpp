@@ -43,6 +43,100 @@ identity_result<void> read_address(const toml::table& table, std::string_view ke
     return {};
 }
 
+// An integer in [min, max]; the error names the key and the range.
+template <typename T>
+identity_result<void> read_integer(const toml::table& table, std::string_view key, std::string_view prefix,
+                                   std::int64_t min, std::int64_t max, T& out) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return {};
+    auto value = node->value_exact<std::int64_t>();
+    if (!value || *value < min || *value > max)
+        return identity_error{std::string(prefix) + std::string(key) + " must be a whole number from " +
+                              std::to_string(min) + " to " + std::to_string(max)};
+    out = static_cast<T>(*value);
+    return {};
+}
+
+// A duration given in `Unit`s (seconds, minutes, hours) as a whole number in [min, max].
+template <typename Unit>
+identity_result<void> read_duration(const toml::table& table, std::string_view key, std::string_view prefix,
+                                    std::int64_t min, std::int64_t max, std::chrono::microseconds& out) {
+    std::int64_t count = std::chrono::duration_cast<Unit>(out).count();
+    if (auto ok = read_integer(table, key, prefix, min, max, count); !ok) return ok;
+    out = Unit(count);
+    return {};
+}
+
+const toml::table* sub_table(const toml::table& root, std::string_view name, identity_result<void>& status) {
+    const toml::node* node = root.get(name);
+    if (node == nullptr) return nullptr;
+    const toml::table* table = node->as_table();
+    if (table == nullptr) status = identity_error{"[" + std::string(name) + "] must be a table"};
+    return table;
+}
+
+// [login]: Argon2id cost, the hashing pool, and the rate limits that run before any hashing.
+identity_result<void> read_login(const toml::table& login, relay_config& c) {
+    using std::chrono::hours;
+    using std::chrono::seconds;
+    const std::string_view p = "login.";
+    if (auto ok = check_keys(login,
+                             {"argon2_memory_mib", "argon2_iterations", "argon2_parallelism", "hash_workers",
+                              "hash_queue", "sign_in_burst", "sign_in_refill_seconds", "second_factor_burst",
+                              "second_factor_refill_seconds", "pairing_burst", "pairing_refill_seconds",
+                              "free_failures", "first_delay_seconds", "max_delay_seconds", "forget_after_hours"},
+                             p);
+        !ok)
+        return ok;
+    std::uint32_t memory_mib = c.argon2.memory_kib / 1024;
+    // RFC 9106's floor for Argon2id is far below 8 MiB; below that it is no longer memory-hard
+    // in any useful sense, and above 4 GiB no relay this small has the memory.
+    if (auto ok = read_integer(login, "argon2_memory_mib", p, 8, 4096, memory_mib); !ok) return ok;
+    c.argon2.memory_kib = memory_mib * 1024;
+    if (auto ok = read_integer(login, "argon2_iterations", p, 1, 32, c.argon2.iterations); !ok) return ok;
+    if (auto ok = read_integer(login, "argon2_parallelism", p, 1, 16, c.argon2.parallelism); !ok) return ok;
+    if (auto ok = read_integer(login, "hash_workers", p, 1, 64, c.hashing.max_running); !ok) return ok;
+    if (auto ok = read_integer(login, "hash_queue", p, 0, 4096, c.hashing.max_waiting); !ok) return ok;
+    struct bucket_keys {
+        const char* burst;
+        const char* refill;
+        auth::token_bucket_config& bucket;
+    };
+    for (auto& b : {bucket_keys{"sign_in_burst", "sign_in_refill_seconds", c.limits.sign_in},
+                    bucket_keys{"second_factor_burst", "second_factor_refill_seconds", c.limits.second_factor},
+                    bucket_keys{"pairing_burst", "pairing_refill_seconds", c.limits.pairing}}) {
+        if (auto ok = read_integer(login, b.burst, p, 1, 1000, b.bucket.burst); !ok) return ok;
+        if (auto ok = read_duration<seconds>(login, b.refill, p, 1, 3600, b.bucket.refill); !ok) return ok;
+    }
+    if (auto ok = read_integer(login, "free_failures", p, 0, 100, c.limits.free_failures); !ok) return ok;
+    if (auto ok = read_duration<seconds>(login, "first_delay_seconds", p, 1, 3600, c.limits.first_delay); !ok)
+        return ok;
+    if (auto ok = read_duration<seconds>(login, "max_delay_seconds", p, 1, 86400, c.limits.max_delay); !ok)
+        return ok;
+    if (c.limits.max_delay < c.limits.first_delay)
+        return identity_error{"login.max_delay_seconds must not be below login.first_delay_seconds"};
+    if (auto ok = read_duration<hours>(login, "forget_after_hours", p, 1, 24 * 365, c.limits.forget_after); !ok)
+        return ok;
+    return {};
+}
+
+// [sessions]: how long a signed-in browser stays signed in.
+identity_result<void> read_sessions(const toml::table& sessions, relay_config& c) {
+    using std::chrono::hours;
+    using std::chrono::minutes;
+    const std::string_view p = "sessions.";
+    if (auto ok = check_keys(sessions, {"idle_timeout_minutes", "absolute_timeout_hours"}, p); !ok) return ok;
+    if (auto ok = read_duration<minutes>(sessions, "idle_timeout_minutes", p, 1, 24 * 60, c.sessions.idle_timeout);
+        !ok)
+        return ok;
+    if (auto ok = read_duration<hours>(sessions, "absolute_timeout_hours", p, 1, 24 * 30, c.sessions.absolute_timeout);
+        !ok)
+        return ok;
+    if (c.sessions.absolute_timeout < c.sessions.idle_timeout)
+        return identity_error{"sessions.absolute_timeout_hours must not be shorter than sessions.idle_timeout_minutes"};
+    return {};
+}
+
 }  // namespace
 
 identity_result<listen_address> parse_listen_address(std::string_view text) {
@@ -66,7 +160,7 @@ std::string to_string(const listen_address& a) {
     return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
 }
 
-identity_result<relay_config> parse_config(std::string_view text) {
+identity_result<relay_config> parse_config(std::string_view text, relay_config base) {
     toml::table root;
     try {
         root = toml::parse(text);
@@ -74,8 +168,8 @@ identity_result<relay_config> parse_config(std::string_view text) {
         return identity_error{"relay.toml line " + std::to_string(err.source().begin.line) + ": " +
                               std::string(err.description())};
     }
-    relay_config c;
-    if (auto ok = check_keys(root, {"state_dir", "zone", "log_level", "tunnel", "https"}, ""); !ok)
+    relay_config c = std::move(base);
+    if (auto ok = check_keys(root, {"state_dir", "zone", "log_level", "tunnel", "https", "login", "sessions"}, ""); !ok)
         return identity_error{ok.message()};
     std::string state_dir = c.state_dir.string();
     if (auto ok = read_string(root, "state_dir", "state_dir", state_dir); !ok) return identity_error{ok.message()};
@@ -106,14 +200,22 @@ identity_result<relay_config> parse_config(std::string_view text) {
         c.https_certificate = cert;
         c.https_key = key;
     }
+    identity_result<void> table_status;
+    if (const toml::table* login = sub_table(root, "login", table_status)) {
+        if (auto ok = read_login(*login, c); !ok) return identity_error{ok.message()};
+    }
+    if (const toml::table* sessions = sub_table(root, "sessions", table_status)) {
+        if (auto ok = read_sessions(*sessions, c); !ok) return identity_error{ok.message()};
+    }
+    if (!table_status) return identity_error{table_status.message()};
     if (c.zone.empty()) return identity_error{"zone must not be empty"};
     return c;
 }
 
-identity_result<relay_config> load_config(const std::filesystem::path& file) {
+identity_result<relay_config> load_config(const std::filesystem::path& file, relay_config base) {
     auto text = tunnel::read_small_file(file, 1 << 20);
     if (!text) return identity_error{text.message()};
-    auto c = parse_config(*text);
+    auto c = parse_config(*text, std::move(base));
     if (!c) return identity_error{file.string() + ": " + c.message()};
     return c;
 }

@@ -57,24 +57,23 @@ std::string make_demo_dir() {
 }  // namespace
 
 identity_result<relay_config> resolve_config(const relay_args& args) {
-    relay_config config;
+    // --demo starts from the demo settings (loopback, ports chosen by the OS, zone localhost);
+    // a --config file given with it changes only the keys it names.
+    relay_config config = args.demo ? demo_config() : relay_config{};
     if (args.config) {
-        auto loaded = load_config(*args.config);
+        auto loaded = load_config(*args.config, config);
         if (!loaded) return loaded;
         config = std::move(*loaded);
     } else if (!args.demo && fs::exists(default_config)) {
         auto loaded = load_config(default_config);
         if (!loaded) return loaded;
         config = std::move(*loaded);
-    } else if (args.demo) {
-        config = demo_config();
     }
     if (args.demo) {
         config.demo = true;
         config.zone = "localhost";
         config.tunnel_listen.host = "127.0.0.1";
         config.https_listen.host = "127.0.0.1";
-        if (!args.config) config.tunnel_listen.port = config.https_listen.port = 0;
     }
     if (args.state_dir) config.state_dir = *args.state_dir;
     return config;
@@ -137,8 +136,17 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
         https_key = dev->key_file;
     }
 
+    auto auth = auth_service::open(config->state_dir, auth_settings_for(*config));
+    if (!auth) {
+        spdlog::error("auth database in {}: {}", config->state_dir.string(), auth.message());
+        return 1;
+    }
     net::io_context io(1);
-    tunnel_server tunnels(io.get_executor(), **devices, *ca);
+    tunnel_server_options tunnel_options;
+    tunnel_options.pairing_limit = [limiter = &auth.value()->limiter](std::string_view address) {
+        return limiter->allow_address(auth::limit_kind::pairing, address);
+    };
+    tunnel_server tunnels(io.get_executor(), **devices, *ca, tunnel_options);
     error_code ec;
     auto tunnel_address = net::ip::make_address(config->tunnel_listen.host, ec);
     if (ec) {
@@ -147,13 +155,6 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
     }
     if (auto err = tunnels.open({tunnel_address, config->tunnel_listen.port}, *tunnel_files); !err.empty()) {
         spdlog::error("{}", err);
-        return 1;
-    }
-    auth_settings auth_config;
-    auth_config.zone = config->zone;
-    auto auth = auth_service::open(config->state_dir, auth_config);
-    if (!auth) {
-        spdlog::error("auth database in {}: {}", config->state_dir.string(), auth.message());
         return 1;
     }
     browser_options browser;

@@ -128,7 +128,7 @@ net::awaitable<void> tunnel_server::handle(tcp::socket socket) {
         co_return;
     }
     if (tunnel::is_pairing_connection(stream.native_handle())) {
-        co_await pair_device(stream);
+        co_await pair_device(stream, remote.address().to_string());
         co_return;
     }
     auto who = tunnel::peer_identity_of(stream.native_handle());
@@ -151,8 +151,21 @@ net::awaitable<void> tunnel_server::handle(tcp::socket socket) {
     co_await serve_device(session, who->device_id);
 }
 
-net::awaitable<void> tunnel_server::pair_device(tunnel::tls_stream& stream) {
+net::awaitable<void> tunnel_server::pair_device(tunnel::tls_stream& stream, std::string address) {
     // One request line, one answer line (answer_pairing), then close_notify.
+    if (options_.pairing_limit) {
+        if (auto limit = options_.pairing_limit(address); !limit.allowed) {
+            spdlog::warn("pairing from {} refused: too many attempts from that address", address);
+            tunnel::pair_response reply;
+            reply.reason = "rate_limited";
+            reply.message = "too many pairing attempts from this address; try again in " +
+                            std::to_string(limit.retry_after.count()) + " s";
+            const auto text = tunnel::to_line(reply);
+            co_await net::async_write(stream, net::buffer(text), use_tuple);
+            co_await stream.async_shutdown(use_tuple);
+            co_return;
+        }
+    }
     net::streambuf buffer(tunnel::max_pairing_line);
     auto [ec, n] = co_await net::async_read_until(stream, buffer, '\n', use_tuple);
     tunnel::pair_response reply;

@@ -12,6 +12,7 @@
 // same thread.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -23,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "device_directory.hpp"
+#include "printgate/auth/login_limiter.hpp"
 #include "printgate/relay/ca_store.hpp"
 #include "printgate/relay/registry.hpp"
 #include "printgate/tunnel/session.hpp"
@@ -34,6 +36,10 @@ struct tunnel_server_options {
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds revocation_poll{1'000};
     tunnel::session_options session;
+    // Asked before each pairing request is read, with the client's address (the login
+    // gate's per-address pairing bucket); a refusal is answered "rate_limited" with no
+    // code looked at. Empty: no limit beyond the code's own attempt count.
+    std::function<auth::limit_decision(std::string_view address)> pairing_limit;
 };
 
 class tunnel_server final : public device_directory {
@@ -66,7 +72,7 @@ private:
     };
 
     net::awaitable<void> handle(net::ip::tcp::socket socket);
-    net::awaitable<void> pair_device(tunnel::tls_stream& stream);
+    net::awaitable<void> pair_device(tunnel::tls_stream& stream, std::string address);
     net::awaitable<void> serve_device(std::shared_ptr<tunnel::session> session, std::string device_id);
     void check_live_tunnels();
 

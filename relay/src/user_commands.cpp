@@ -19,9 +19,7 @@ std::unique_ptr<auth_service> open_auth(const relay_args& args, std::ostream& er
         err << "printgate-relay: " << config.message() << "\n";
         return nullptr;
     }
-    auth_settings settings;
-    settings.zone = config->zone;
-    auto auth = auth_service::open(config->state_dir, settings);
+    auto auth = auth_service::open(config->state_dir, auth_settings_for(*config));
     if (!auth) {
         err << "printgate-relay: auth database in " << config->state_dir.string() << ": " << auth.message() << "\n";
         return nullptr;

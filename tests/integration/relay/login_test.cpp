@@ -1,6 +1,8 @@
 // The login gate in the real printgate-relay, driven over HTTPS like a browser: set-up
 // link -> owner -> TOTP enrolment -> sign-in -> the device host admits; everything that
 // must be refused is (no session, cross-site, wrong code, wrong key scope, rate limits).
+#include <sqlite3.h>
+
 #include <csignal>
 
 #include "login_fixture.hpp"
@@ -169,6 +171,58 @@ TEST_F(relay_login, repeated_failures_get_429_with_retry_after_but_the_owner_dev
     // The owner's browser signed in before (its device cookie): not held back.
     auto owner = b.post(apex("/signin"), {{"name", "jane"}, {"password", owner_password}});
     EXPECT_EQ(owner.status, 303) << owner.body;
+}
+
+// The owner's stored PHC string, read straight from the relay's auth.db.
+std::string stored_phc(const std::filesystem::path& state_dir) {
+    sqlite3* db = nullptr;
+    std::string phc;
+    if (sqlite3_open_v2((state_dir / "auth.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT password_phc FROM users WHERE name = 'jane'", -1, &st, nullptr) ==
+                SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            phc = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return phc;
+}
+
+TEST_F(relay_login, relay_toml_sets_the_login_limits_and_argon2_cost_and_passwords_follow_at_sign_in) {
+    browser_client b;
+    create_owner(b);
+    sign_in_and_enroll(b);
+    EXPECT_EQ(stored_phc(relay_.state_dir()).rfind("$argon2id$v=19$m=65536,t=3,p=1$", 0), 0u)
+        << stored_phc(relay_.state_dir());
+
+    // Cheaper hashing and a sign-in bucket of 2 a minute per address.
+    relay_.kill();
+    relay_.start("[login]\nargon2_memory_mib = 19\nargon2_iterations = 2\nsign_in_burst = 2\n"
+                 "sign_in_refill_seconds = 60\n");
+    browser_client fresh;
+    auto r = fresh.post(apex("/signin"), {{"name", "jane"}, {"password", owner_password}});
+    ASSERT_EQ(r.status, 303) << r.body;
+    // The password was rehashed with the new parameters when it was last checked.
+    EXPECT_EQ(stored_phc(relay_.state_dir()).rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u)
+        << stored_phc(relay_.state_dir());
+    browser_client other("127.0.0.7");
+    EXPECT_EQ(other.post(apex("/signin"), {{"name", "jane"}, {"password", "wrong guess one"}}).status, 401);
+    EXPECT_EQ(other.post(apex("/signin"), {{"name", "jane"}, {"password", "wrong guess two"}}).status, 401);
+    EXPECT_EQ(other.post(apex("/signin"), {{"name", "jane"}, {"password", "wrong guess three"}}).status, 429);
+
+    // A mistake in the file stops the relay with the key named, before it listens.
+    relay_.kill();
+    auto config = relay_.state_dir().parent_path() / "bad.toml";
+    write_file(config, "[login]\nargon2_memory_mib = 1\n");
+    child_process bad({PRINTGATE_RELAY_BIN, "serve", "--demo", "--state-dir", relay_.state_dir().string(), "--config",
+                       config.string()},
+                      (relay_.state_dir().parent_path() / "bad.out").string(),
+                      (relay_.state_dir().parent_path() / "bad.err").string());
+    auto status = bad.wait(std::chrono::seconds(30));
+    ASSERT_TRUE(status);
+    EXPECT_NE(*status, 0);
+    EXPECT_NE(bad.err().find("login.argon2_memory_mib"), std::string::npos) << bad.err();
 }
 
 TEST_F(relay_login, api_keys_admit_slicers_within_their_scopes) {

@@ -156,6 +156,10 @@ TEST_F(pairing_e2e, a_code_works_once) {
 }
 
 TEST_F(pairing_e2e, wrong_secrets_use_up_the_attempts_and_write_nothing) {
+    // Six tries from one address: more than the default per-address pairing bucket (5 a
+    // minute), which this test is not about; the code's own count is.
+    relay_.kill();
+    relay_.start("[login]\npairing_burst = 20\n");
     auto code = relay_.add_device("printer1");
     auto parsed = tunnel::parse_pairing_code(code);
     ASSERT_TRUE(parsed);
@@ -168,10 +172,39 @@ TEST_F(pairing_e2e, wrong_secrets_use_up_the_attempts_and_write_nothing) {
     }
     auto r = tunnel::pair_with_relay_blocking(code, dir_ / "edge");
     ASSERT_FALSE(r);
-    EXPECT_NE(r.message().find("too many"), std::string::npos) << r.message();
+    EXPECT_NE(r.message().find("too many wrong attempts with this pairing code"), std::string::npos) << r.message();
     EXPECT_FALSE(std::filesystem::exists(dir_ / "edge"));
     auto listed = relay_.cli({"device", "list", "--json"});
     EXPECT_EQ(nlohmann::json::parse(listed.out).size(), 0u);
+}
+
+TEST_F(pairing_e2e, one_address_gets_a_few_pairing_attempts_a_minute_before_any_code_is_looked_at) {
+    relay_.kill();
+    relay_.start("[login]\npairing_burst = 2\npairing_refill_seconds = 3600\n");
+    auto code = relay_.add_device("printer1");
+    auto parsed = tunnel::parse_pairing_code(code);
+    ASSERT_TRUE(parsed);
+    auto wrong = *parsed;
+    wrong.secret = std::string(32, '0');
+    for (int i = 0; i < 2; ++i) {
+        auto r = tunnel::pair_with_relay_blocking(tunnel::format_pairing_code(wrong), dir_ / "edge");
+        ASSERT_FALSE(r);
+        EXPECT_NE(r.message().find("wrong pairing code"), std::string::npos) << r.message();
+    }
+    // The bucket is empty: even the right code is refused, and its attempts are not spent.
+    auto limited = tunnel::pair_with_relay_blocking(code, dir_ / "edge");
+    ASSERT_FALSE(limited);
+    EXPECT_NE(limited.message().find("too many pairing attempts from this address"), std::string::npos)
+        << limited.message();
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "edge"));
+    // A restart (same tunnel port, which the code names) empties the in-memory bucket; the
+    // code still has 3 of its 5 attempts and works.
+    const auto port = relay_.tunnel_port();
+    relay_.kill();
+    relay_.start("[tunnel]\nlisten = \"127.0.0.1:" + std::to_string(port) +
+                 "\"\n[login]\npairing_burst = 2\npairing_refill_seconds = 3600\n");
+    ASSERT_EQ(relay_.tunnel_port(), port);
+    EXPECT_TRUE(tunnel::pair_with_relay_blocking(code, dir_ / "edge"));
 }
 
 TEST_F(pairing_e2e, a_relay_with_another_ca_is_not_trusted_and_learns_nothing) {
