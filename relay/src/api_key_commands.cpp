@@ -15,27 +15,6 @@ namespace {
 
 const char* cli_client = "command line";
 
-struct opened {
-    relay_config config;
-    std::unique_ptr<auth_service> auth;
-};
-
-std::optional<opened> open_state(const relay_args& args, std::ostream& err) {
-    auto config = resolve_config(args);
-    if (!config) {
-        err << "printgate-relay: " << config.message() << "\n";
-        return std::nullopt;
-    }
-    auth_settings settings;
-    settings.zone = config->zone;
-    auto auth = auth_service::open(config->state_dir, settings);
-    if (!auth) {
-        err << "printgate-relay: auth database in " << config->state_dir.string() << ": " << auth.message() << "\n";
-        return std::nullopt;
-    }
-    return opened{std::move(config.value()), std::move(auth.value())};
-}
-
 // Every key with its owner's name, for list and revoke (the store lists per account).
 struct owned_key {
     auth::api_key_info info;
@@ -73,7 +52,7 @@ int run_api_key_add(const relay_args& args, const api_key_request& request, std:
         err << "printgate-relay: --label is at most 100 characters\n";
         return 2;
     }
-    auto state = open_state(args, err);
+    auto state = open_admin_state(args, err);
     if (!state) return 1;
     auto devices = registry::open(state->config.state_dir / "registry.db");
     if (!devices) {
@@ -108,7 +87,7 @@ int run_api_key_add(const relay_args& args, const api_key_request& request, std:
 }
 
 int run_api_key_list(const relay_args& args, bool json, std::ostream& out, std::ostream& err) {
-    auto state = open_state(args, err);
+    auto state = open_admin_state(args, err);
     if (!state) return 1;
     auto keys = all_keys(*state->auth, err);
     if (!keys) return 1;
@@ -139,7 +118,7 @@ int run_api_key_list(const relay_args& args, bool json, std::ostream& out, std::
 }
 
 int run_api_key_revoke(const relay_args& args, std::int64_t id, std::ostream& out, std::ostream& err) {
-    auto state = open_state(args, err);
+    auto state = open_admin_state(args, err);
     if (!state) return 1;
     auto& auth = *state->auth;
     auto keys = all_keys(auth, err);

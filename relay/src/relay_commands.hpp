@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <istream>
+#include <memory>
 #include <ostream>
 #include <string>
 
@@ -19,6 +20,16 @@ struct relay_args {
 
 // The configuration the arguments select; an error message when it cannot be loaded.
 tunnel::identity_result<relay_config> resolve_config(const relay_args& args);
+
+class auth_service;
+// For the admin commands: the configuration and the auth database it names (with its login
+// settings). Nothing, after a message on `err`, when either cannot be opened. Destroy it
+// where auth_service.hpp is included.
+struct admin_state {
+    relay_config config;
+    std::unique_ptr<auth_service> auth;
+};
+std::optional<admin_state> open_admin_state(const relay_args& args, std::ostream& err);
 
 int run_serve(const relay_args& args, const std::string& log_level);
 int run_device_add(const relay_args& args, const std::string& name, std::ostream& out, std::ostream& err);

@@ -11,20 +11,26 @@
 #include "relay_commands.hpp"
 
 namespace printgate::relay {
-namespace {
 
-std::unique_ptr<auth_service> open_auth(const relay_args& args, std::ostream& err) {
+std::optional<admin_state> open_admin_state(const relay_args& args, std::ostream& err) {
     auto config = resolve_config(args);
     if (!config) {
         err << "printgate-relay: " << config.message() << "\n";
-        return nullptr;
+        return std::nullopt;
     }
     auto auth = auth_service::open(config->state_dir, auth_settings_for(*config));
     if (!auth) {
         err << "printgate-relay: auth database in " << config->state_dir.string() << ": " << auth.message() << "\n";
-        return nullptr;
+        return std::nullopt;
     }
-    return std::move(auth.value());
+    return admin_state{std::move(config.value()), std::move(auth.value())};
+}
+
+namespace {
+
+std::unique_ptr<auth_service> open_auth(const relay_args& args, std::ostream& err) {
+    auto state = open_admin_state(args, err);
+    return state ? std::move(state->auth) : nullptr;
 }
 
 // One line from `in`; on a terminal with echo off, so the password is not shown.

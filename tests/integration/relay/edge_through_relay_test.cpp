@@ -162,6 +162,111 @@ TEST_F(edge_through_relay, pair_then_run_serves_the_edge_through_the_relay_with_
     EXPECT_EQ(edge.stop(), 0) << edge.err();
 }
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+    return n;
+}
+
+// The relay is killed (SIGKILL) while a slicer-sized upload goes through it to the real edge:
+// the edge keeps no partial file, is back through the tunnel within 3 s of the relay's return
+// (short backoff set here), and the same browser session uploads the file again.
+TEST_F(edge_through_relay, a_relay_killed_mid_upload_leaves_no_file_and_the_edge_returns_within_3_s) {
+    relay.start();
+    attach(relay);
+    browser_client owner;
+    create_owner(owner);
+    sign_in_and_enroll(owner);
+    ASSERT_EQ(enter_device(owner, "printer1", "/").status, 303);
+    const auto cookie = owner.cookie("printer1.localhost", "__Host-printgate");
+    ASSERT_TRUE(cookie);
+    const auto tunnel_port = relay.tunnel_port();
+    const auto https_port = relay.https_port();
+
+    auto paired = edge_cli({"pair", relay.add_device("printer1"), "--state-dir", edge_state.string()});
+    ASSERT_EQ(paired.status, 0) << paired.err;
+    child_process edge({PRINTGATE_EDGE_BIN, "run", "--demo", "--state-dir", edge_state.string(), "--sim-binary",
+                        PRINTGATE_SIM_BIN, "--tunnel-backoff-max-ms", "200"},
+                       (dir / "edge.out").string(), (dir / "edge.err").string());
+    auto tunnels_up = [&] { return count_of(edge.err(), "is up"); };
+    ASSERT_TRUE(wait_until([&] { return tunnels_up() == 1; }, std::chrono::seconds(60)))
+        << edge.err() << "\n" << relay.log();
+
+    // 64 MiB of G-code in one multipart POST, cut after 16 MiB by the relay's death.
+    const std::string boundary = "printgate-test-boundary";
+    const std::string part_head = "--" + boundary +
+                                  "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.gcode\"\r\n"
+                                  "Content-Type: application/octet-stream\r\n\r\n";
+    const std::string part_tail = "\r\n--" + boundary + "--\r\n";
+    const std::uint64_t file_bytes = 64ull << 20;
+    std::string line = "G1 X10 Y10 E0.5 ; padding to fill a slicer-sized file\n";
+    {
+        net::io_context io;
+        net::ssl::context tls(net::ssl::context::tls_client);
+        tls.set_verify_mode(net::ssl::verify_none);
+        net::ssl::stream<tcp::socket> s(io, tls);
+        SSL_set_tlsext_host_name(s.native_handle(), "printer1.localhost");
+        error_code ec;
+        s.next_layer().connect({net::ip::make_address("127.0.0.1"), https_port}, ec);
+        ASSERT_FALSE(ec) << ec.message();
+        s.handshake(net::ssl::stream_base::client, ec);
+        ASSERT_FALSE(ec) << ec.message();
+        const std::string origin = "https://printer1.localhost:" + std::to_string(https_port);
+        const std::string head = "POST /api/files/local HTTP/1.1\r\nHost: printer1.localhost:" +
+                                 std::to_string(https_port) + "\r\nCookie: __Host-printgate=" + *cookie +
+                                 "\r\nOrigin: " + origin +
+                                 "\r\nContent-Type: multipart/form-data; boundary=" + boundary +
+                                 "\r\nContent-Length: " +
+                                 std::to_string(part_head.size() + file_bytes + part_tail.size()) + "\r\n\r\n" +
+                                 part_head;
+        net::write(s, net::buffer(head), ec);
+        ASSERT_FALSE(ec) << ec.message();
+        std::string block;
+        while (block.size() < (256u << 10)) block += line;
+        block.resize(256u << 10);
+        std::uint64_t sent = 0;
+        while (sent < (16ull << 20) && !ec) {
+            net::write(s, net::buffer(block), ec);
+            sent += block.size();
+        }
+        ASSERT_FALSE(ec) << ec.message() << " after " << sent << " bytes\n" << relay.log();
+        relay.kill();
+        // The upload cannot finish: the next writes or the read fail.
+        for (int i = 0; i < 64 && !ec; ++i) net::write(s, net::buffer(block), ec);
+        std::string reply(64, '\0');
+        if (!ec) s.read_some(net::buffer(reply), ec);
+        EXPECT_TRUE(ec) << "the upload went on after the relay was killed";
+    }
+    ASSERT_TRUE(wait_until([&] { return count_of(edge.err(), "is down; reconnecting") == 1; },
+                           std::chrono::seconds(30)))
+        << edge.err();
+
+    relay.start("[tunnel]\nlisten = \"127.0.0.1:" + std::to_string(tunnel_port) + "\"\n[https]\nlisten = \"127.0.0.1:" +
+                std::to_string(https_port) + "\"\n");
+    ASSERT_EQ(relay.tunnel_port(), tunnel_port);
+    const auto back_at = std::chrono::steady_clock::now();
+    ASSERT_TRUE(wait_until([&] { return tunnels_up() == 2; }, std::chrono::seconds(30)))
+        << edge.err() << "\n" << relay.log();
+    const auto took = std::chrono::steady_clock::now() - back_at;
+    EXPECT_LT(took, std::chrono::seconds(3))
+        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+
+    // Nothing half-uploaded is kept, and the same session (stored by the relay) goes on.
+    auto files = owner.get(device("printer1", "/api/v1/files"));
+    ASSERT_EQ(files.status, 200) << files.body << "\n" << relay.log();
+    EXPECT_EQ(files.body.find("cut.gcode"), std::string::npos) << files.body;
+    std::string small;
+    for (int i = 0; i < 100; ++i) small += line;
+    const std::string body = part_head + small + part_tail;
+    auto again = owner.send("POST", device("printer1", "/api/files/local"), body,
+                            {{"Origin", "https://printer1.localhost:" + std::to_string(https_port)},
+                             {"Content-Type", "multipart/form-data; boundary=" + boundary}});
+    EXPECT_EQ(again.status, 201) << again.body << "\n" << edge.err();
+    files = owner.get(device("printer1", "/api/v1/files"));
+    EXPECT_NE(files.body.find("cut.gcode"), std::string::npos) << files.body;
+    EXPECT_EQ(edge.stop(), 0) << edge.err();
+}
+
 TEST_F(edge_through_relay, a_wrong_code_is_refused_and_nothing_is_stored) {
     relay.start();
     auto code = relay.add_device("printer1");

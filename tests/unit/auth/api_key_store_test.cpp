@@ -48,6 +48,22 @@ TEST_F(auth_api_keys, scopes_decide) {
     EXPECT_EQ(info.last_used_at, clock_.now());
 }
 
+TEST_F(auth_api_keys, last_used_is_written_at_most_once_a_minute) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto k = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    const auto first = clock_.now();
+    ASSERT_TRUE(keys.verify(k.key).ok());
+    clock_.advance(59s);
+    // Within the minute the stored time stays (no write per request) ...
+    EXPECT_EQ(keys.verify(k.key).value().last_used_at, first);
+    EXPECT_EQ(keys.list(jane).value()[0].last_used_at, first);
+    // ... and moves on after it.
+    clock_.advance(1s);
+    EXPECT_EQ(keys.verify(k.key).value().last_used_at, clock_.now());
+    EXPECT_EQ(keys.list(jane).value()[0].last_used_at, clock_.now());
+}
+
 TEST_F(auth_api_keys, wrong_unknown_and_revoked_keys) {
     auto jane = make_user("jane");
     api_key_store keys(*db_, clock_, random_);

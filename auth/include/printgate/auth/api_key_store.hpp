@@ -3,6 +3,7 @@
 // X-Api-Key. A key reads "pgk_<8-char id>.<43-char secret>": the id finds the row, the
 // secret (256 random bits) is checked against its stored BLAKE2b hash in constant time.
 // Shown once at creation; the database never holds it in clear.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,6 +62,8 @@ struct parsed_api_key {
 class api_key_store {
 public:
     static constexpr std::size_t key_length = 56;
+    // last_used_at is rewritten at most this often.
+    static constexpr std::chrono::seconds last_used_granularity{60};
 
     api_key_store(database& db, const wall_clock& clock, random_source& random = system_random_source::instance());
 
