@@ -141,18 +141,18 @@ const std::map<std::string, setter>& known_keys() {
          }},
         {"alerts.webhook_attempts", integer(&edge_config::webhook_attempts, 1, 20)},
         {"alerts.webhook_backoff_ms", integer(&edge_config::webhook_backoff_ms, 1, 600'000)},
+        {"alerts.ca_file", text(&edge_config::webhook_ca_file)},
         {"mqtt.host", text(&edge_config::mqtt_host)},
         {"mqtt.port", integer(&edge_config::mqtt_port, 1, 65535)},
         {"mqtt.username", text(&edge_config::mqtt_username)},
         {"mqtt.password", text(&edge_config::mqtt_password)},
-        {"alerts.ca_file", text(&edge_config::webhook_ca_file)},
         {"mqtt.prefix", text(&edge_config::mqtt_prefix)},
         {"mqtt.discovery_prefix", text(&edge_config::mqtt_discovery_prefix)},
+        {"mqtt.commands", flag(&edge_config::mqtt_commands)},
         {"state.dir",
          [](const toml::node& n, edge_config& c) -> std::string {
              if (!n.is_string() || n.value<std::string>()->empty()) return "must be a non-empty path";
              c.state_dir = *n.value<std::string>();
-        {"mqtt.commands", flag(&edge_config::mqtt_commands)},
              return "";
          }},
         {"demo.sim_binary", text(&edge_config::sim_binary)},

@@ -65,21 +65,21 @@ struct edge_config {
     std::vector<std::string> webhooks;  // http(s)://host[:port]/path, POSTed JSON for every alert
     int webhook_attempts = 5;
     unsigned webhook_backoff_ms = 1000;  // doubled after each failed attempt
+    std::string webhook_ca_file;  // extra trusted CAs (PEM) for https webhooks, besides the system's
 
     // [mqtt]
     std::string mqtt_host;  // "" = off
     std::uint16_t mqtt_port = 1883;
-    std::string webhook_ca_file;  // extra trusted CAs (PEM) for https webhooks, besides the system's
     std::string mqtt_username, mqtt_password;
     std::string mqtt_prefix = "printgate";
     std::string mqtt_discovery_prefix = "homeassistant";
+    // Commands on PREFIX/ID/command, replies on PREFIX/ID/reply. Off by default: whoever may
+    // publish on the broker could then drive the printer.
+    bool mqtt_commands = false;
 
     // [api]
     std::string api_key;  // "": generated once into STATE_DIR/api_key (0600)
 
-    // Commands on PREFIX/ID/command, replies on PREFIX/ID/reply. Off by default: whoever may
-    // publish on the broker could then drive the printer.
-    bool mqtt_commands = false;
     // [state]
     std::filesystem::path state_dir = "/var/lib/printgate";
 
