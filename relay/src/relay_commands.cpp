@@ -146,6 +146,9 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
     tunnel_options.pairing_limit = [limiter = &auth.value()->limiter](std::string_view address) {
         return limiter->allow_address(auth::limit_kind::pairing, address);
     };
+    tunnel_options.on_paired = [service = auth.value().get()](const std::string& device, std::string_view address) {
+        (void)service->audit.record({auth::audit_event::device_paired, std::nullopt, {}, address, device});
+    };
     tunnel_server tunnels(io.get_executor(), **devices, *ca, tunnel_options);
     error_code ec;
     auto tunnel_address = net::ip::make_address(config->tunnel_listen.host, ec);
@@ -311,6 +314,17 @@ int run_device_revoke(const relay_args& args, const std::string& name, std::ostr
         return 1;
     }
     out << "revoked " << revoked->name << " (" << revoked->id << "); a running relay closes its tunnel within a second\n";
+    // The device's API keys go with it, and the owner's audit log says so.
+    auto state = open_admin_state(args, err);
+    if (!state) return 1;
+    auto keys = state->auth->api_keys.revoke_device(revoked->name);
+    if (!keys) {
+        err << "printgate-relay: the device's API keys: " << keys.message() << "\n";
+        return 1;
+    }
+    if (keys.value() > 0) out << "revoked its " << keys.value() << " API key(s)\n";
+    (void)state->auth->audit.record(
+        {auth::audit_event::device_revoked, std::nullopt, {}, "command line", revoked->name});
     return 0;
 }
 

@@ -176,6 +176,7 @@ net::awaitable<void> tunnel_server::pair_device(tunnel::tls_stream& stream, std:
     } else {
         std::string line(net::buffers_begin(buffer.data()), net::buffers_begin(buffer.data()) + static_cast<long>(n));
         reply = answer_pairing(line, devices_, ca_, std::chrono::system_clock::now());
+        if (reply.ok && options_.on_paired) options_.on_paired(reply.name, address);
     }
     auto text = tunnel::to_line(reply);
     co_await net::async_write(stream, net::buffer(text), use_tuple);

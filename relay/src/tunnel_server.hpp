@@ -40,6 +40,8 @@ struct tunnel_server_options {
     // gate's per-address pairing bucket); a refusal is answered "rate_limited" with no
     // code looked at. Empty: no limit beyond the code's own attempt count.
     std::function<auth::limit_decision(std::string_view address)> pairing_limit;
+    // After a device paired (for the audit log): its name and the client's address.
+    std::function<void(const std::string& device, std::string_view address)> on_paired;
 };
 
 class tunnel_server final : public device_directory {

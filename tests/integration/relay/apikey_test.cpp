@@ -144,6 +144,36 @@ TEST_F(apikey, a_read_key_reads_is_refused_an_upload_and_is_refused_once_revoked
     EXPECT_EQ(edge->stop(), 0) << edge->err();
 }
 
+TEST_F(apikey, revoking_the_device_revokes_its_keys_and_both_are_in_the_audit_log) {
+    start_all();
+    if (HasFatalFailure()) return;
+    auto added = relay.cli({"apikey", "add", "printer1", "--user", "jane", "--scope", "read"});
+    ASSERT_EQ(added.status, 0) << added.err;
+    const auto key = trimmed(added.out);
+    EXPECT_EQ(get_with(key, "/api/version").status, 200);
+
+    auto revoked = relay.cli({"device", "revoke", "printer1"});
+    ASSERT_EQ(revoked.status, 0) << revoked.err;
+    EXPECT_NE(revoked.out.find("revoked its 1 API key"), std::string::npos) << revoked.out;
+    EXPECT_EQ(list_json()[0]["revoked"], true);
+    EXPECT_EQ(get_with(key, "/api/version").status, 401);
+
+    relay::auth_settings settings;
+    auto auth = relay::auth_service::open(relay.state_dir(), settings);
+    ASSERT_TRUE(auth) << auth.message();
+    auto entries = auth.value()->audit.query({});
+    ASSERT_TRUE(entries) << entries.message();
+    bool paired = false, gone = false;
+    for (const auto& e : entries.value()) {
+        if (e.event == auth::audit_event::device_paired && e.detail == "printer1" && e.client_address == "127.0.0.1")
+            paired = true;
+        if (e.event == auth::audit_event::device_revoked && e.detail == "printer1") gone = true;
+    }
+    EXPECT_TRUE(paired);
+    EXPECT_TRUE(gone);
+    edge->stop();
+}
+
 TEST_F(apikey, all_scopes_allow_an_upload) {
     start_all();
     if (HasFatalFailure()) return;
