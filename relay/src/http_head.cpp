@@ -154,6 +154,9 @@ void make_downstream_fields(const http::fields& from, http::fields& to, bool upg
         if (named_in_connection(from, name)) continue;
         to.insert(name, f.value());
     }
+    to.set(http::field::strict_transport_security, "max-age=31536000; includeSubDomains");
+    to.set("X-Content-Type-Options", "nosniff");
+    to.insert("Content-Security-Policy", "frame-ancestors 'none'");
     if (upgrade) {
         to.set(http::field::connection, "Upgrade");
         to.set(http::field::upgrade, from[http::field::upgrade]);

@@ -59,7 +59,9 @@ void make_upstream_fields(const http::fields& from, http::fields& to,
                           const forwarded_identity& identity, bool websocket_upgrade);
 
 // The end-to-end fields of a device's response for the browser (no hop-by-hop, none named in
-// its Connection field); `upgrade` keeps Upgrade and Connection: Upgrade for a 101.
+// its Connection field); `upgrade` keeps Upgrade and Connection: Upgrade for a 101. The relay
+// adds what it promises for every host of its zone: HSTS for a year (replacing the device's),
+// nosniff, and a second CSP that only forbids framing (a device's own CSP still applies).
 void make_downstream_fields(const http::fields& from, http::fields& to, bool upgrade);
 
 // For the fuzz target and tests: parses `bytes` as a request head with `header_limit`, runs

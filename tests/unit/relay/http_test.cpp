@@ -201,6 +201,22 @@ TEST(http_head, response_fields_lose_hop_by_hop) {
     EXPECT_EQ(out[http::field::content_type], "text/plain");
 }
 
+TEST(downstream_fields, every_device_answer_gets_hsts_nosniff_and_no_framing) {
+    http::fields in;
+    in.insert(http::field::strict_transport_security, "max-age=0");
+    in.insert("Content-Security-Policy", "default-src 'self'");
+    http::fields out;
+    make_downstream_fields(in, out, false);
+    EXPECT_EQ(out[http::field::strict_transport_security], "max-age=31536000; includeSubDomains");
+    EXPECT_EQ(out.count(http::field::strict_transport_security), 1U);
+    EXPECT_EQ(out["X-Content-Type-Options"], "nosniff");
+    // The device's policy stays, and the relay's own forbids framing besides.
+    std::vector<std::string> policies;
+    for (const auto& f : out)
+        if (f.name_string() == "Content-Security-Policy") policies.emplace_back(f.value());
+    EXPECT_EQ(policies, (std::vector<std::string>{"default-src 'self'", "frame-ancestors 'none'"}));
+}
+
 TEST(websocket_frames, follows_boundaries_across_arbitrary_splits) {
     // Three server frames: a 5-byte text, a 300-byte binary (16-bit length), a 70000-byte
     // binary (64-bit length).
