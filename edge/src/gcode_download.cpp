@@ -21,7 +21,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <fmt/format.h>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -48,7 +47,6 @@ std::string lower(std::string_view s) {
 }
 
 // A timeout is the time limit (download.timeout_ms) running out, whatever was under way.
-std::string describe(const boost::system::error_code& ec) { return describe_error(ec); }
 
 bool host_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
@@ -236,7 +234,7 @@ net::awaitable<std::string> exchange(Stream& stream, gcode_downloader::shared& s
     req.set(http::field::accept, "*/*");
     req.keep_alive(false);
     auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
-    if (wec) co_return "cannot send the request: " + describe(wec);
+    if (wec) co_return "cannot send the request: " + describe_error(wec);
 
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> res;
@@ -245,7 +243,7 @@ net::awaitable<std::string> exchange(Stream& stream, gcode_downloader::shared& s
     const std::string too_large = fmt::format("the file is larger than the limit of {} bytes", s.max_bytes);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, res, use_tuple);
     if (hec == http::error::body_limit) co_return too_large;  // a Content-Length over the cap
-    if (hec) co_return "no answer from the server: " + describe(hec);
+    if (hec) co_return "no answer from the server: " + describe_error(hec);
     const unsigned status = res.get().result_int();
     if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
         redirect = std::string(res.get()[http::field::location]);
@@ -265,7 +263,7 @@ net::awaitable<std::string> exchange(Stream& stream, gcode_downloader::shared& s
         auto [ec, n] = co_await http::async_read(stream, buffer, res, use_tuple);
         if (ec == http::error::need_buffer) ec = {};
         if (ec == http::error::body_limit) co_return too_large;
-        if (ec) co_return "the download broke off: " + describe(ec);
+        if (ec) co_return "the download broke off: " + describe_error(ec);
         const std::size_t got = chunk.size() - res.get().body().size;
         if (!file->write(std::span<const char>(chunk.data(), got), fec)) co_return "cannot store the file: " + fec.message();
         if (auto* r = s.find(id)) r->bytes = file->size();
@@ -327,14 +325,7 @@ gcode_downloader::gcode_downloader(net::any_io_executor ex, const edge_config& c
     s.timeout = std::chrono::milliseconds(config.download_timeout_ms);
     s.root = std::move(files_root);
     s.finished = std::move(finished);
-    boost::system::error_code ec;
-    SSL_CTX_set_min_proto_version(s.tls.native_handle(), TLS1_2_VERSION);
-    s.tls.set_default_verify_paths(ec);
-    if (!config.download_ca_file.empty()) {
-        s.tls.load_verify_file(config.download_ca_file, ec);
-        if (ec) spdlog::warn("download.ca_file {}: {}", config.download_ca_file, ec.message());
-    }
-    s.tls.set_verify_mode(net::ssl::verify_peer);
+    configure_outgoing_tls(s.tls, config.download_ca_file, "download.ca_file");
 }
 
 gcode_downloader::~gcode_downloader() { stop(); }

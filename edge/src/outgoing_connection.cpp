@@ -8,6 +8,7 @@
 #include <boost/beast/core/error.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <vector>
@@ -21,6 +22,17 @@ using tcp = net::ip::tcp;
 namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 }  // namespace
+
+void configure_outgoing_tls(net::ssl::context& tls, const std::string& ca_file, const char* ca_key) {
+    boost::system::error_code ec;
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+    tls.set_default_verify_paths(ec);
+    if (!ca_file.empty()) {
+        tls.load_verify_file(ca_file, ec);
+        if (ec) spdlog::warn("{} {}: {}", ca_key, ca_file, ec.message());
+    }
+    tls.set_verify_mode(net::ssl::verify_peer);
+}
 
 std::string describe_error(const boost::system::error_code& ec) {
     return ec == beast::error::timeout ? "the time limit ran out" : ec.message();

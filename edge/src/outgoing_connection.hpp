@@ -32,6 +32,11 @@ boost::asio::awaitable<std::string> connect_outgoing(boost::asio::any_io_executo
                                                      std::chrono::steady_clock::time_point deadline,
                                                      outgoing_connection& out);
 
+// Readies a client TLS context for connect_outgoing: TLS 1.2 or newer, the system's CAs plus
+// `ca_file` when set (a file that cannot be read is logged under `ca_key`, the setting's name),
+// and the peer's chain verified.
+void configure_outgoing_tls(boost::asio::ssl::context& tls, const std::string& ca_file, const char* ca_key);
+
 // A transport or TLS error in plain words ("certificate verify failed" rather than a number).
 std::string describe_error(const boost::system::error_code& ec);
 

@@ -13,7 +13,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 namespace printgate::edge {
@@ -35,14 +34,7 @@ webhook_notifier::webhook_notifier(net::any_io_executor ex, std::vector<std::str
         if (auto parsed = parse_download_url(u, true, why)) urls_.push_back(*parsed);
         else spdlog::warn("webhook: ignoring a URL: {}", why);
     }
-    boost::system::error_code ec;
-    SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
-    tls_.set_default_verify_paths(ec);
-    if (!ca_file.empty()) {
-        tls_.load_verify_file(ca_file, ec);
-        if (ec) spdlog::warn("alerts.ca_file {}: {}", ca_file, ec.message());
-    }
-    tls_.set_verify_mode(net::ssl::verify_peer);
+    configure_outgoing_tls(tls_, ca_file, "alerts.ca_file");
 }
 
 void webhook_notifier::notify(std::string json_body) {
