@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <printgate/camera/http_mjpeg_source.hpp>
 #include <printgate/camera/jpeg.hpp>
 #include <printgate/camera/test_pattern_source.hpp>
 #include <vector>
@@ -218,6 +219,69 @@ TEST(webcam_fanout, a_viewer_that_stops_reading_is_dropped_by_the_write_timeout)
     cam.io.run_for(120s);
     EXPECT_TRUE(dropped);
     EXPECT_EQ(dead.status, 200);
+}
+
+TEST(webcam_fanout, each_picture_of_a_stream_reaches_the_reading_hub_before_the_next_is_sent) {
+    // The relay's chain without the tunnel: the edge's /webcam/stream writer, and the reader
+    // that feeds the relay's hub (read_mjpeg_response, also the HTTP camera source). The
+    // publisher sends a 640x480 picture (about 20 KiB) only once the previous one is in the
+    // reading hub, so a reader that holds pictures back until it has read some amount (it
+    // waited for 64 KiB: 15 fps in, bursts of three, 4 fps to every viewer) stalls this test.
+    bench_camera cam(60s);
+    webcam_server server(cam.io, cam.svc);
+    auto relay_hub = std::make_shared<frame_hub>(cam.io.get_executor());
+    auto relay_viewer = relay_hub->add_viewer();
+    constexpr std::uint64_t total = 30;
+    std::vector<frame_ptr> sent, received;
+    bool stopped = false;
+    common::any_stream upstream;
+    net::co_spawn(
+        cam.io,
+        [&]() -> net::awaitable<void> {
+            tcp::socket s(cam.io);
+            auto [cec] = co_await s.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server.port()),
+                                                  net::as_tuple(use_awaitable));
+            if (cec) co_return;
+            upstream = common::any_stream(std::move(s), "test");
+            const std::string req = "GET /webcam/stream?camera=bench HTTP/1.1\r\nHost: t\r\n\r\n";
+            co_await net::async_write(upstream, net::buffer(req), net::as_tuple(use_awaitable));
+            co_await read_mjpeg_response(upstream, relay_hub, steady_clock_source::instance(), http_source_options{},
+                                         stopped);
+        },
+        net::detached);
+    net::co_spawn(
+        cam.io,
+        [&]() -> net::awaitable<void> {
+            co_await until([&] { return cam.hub->viewers() == 1; });
+            std::uint64_t last = 0;
+            for (std::uint64_t n = 1; n <= total; ++n) {
+                frame f;
+                f.grab_time = f.encode_time = std::chrono::steady_clock::now();
+                f.width = 640;
+                f.height = 480;
+                f.jpeg = render_test_pattern(n, std::chrono::system_clock::now(), 640, 480, 80);
+                sent.push_back(cam.hub->publish(std::move(f)));
+                // A bound for a failing run only: the picture is due as soon as it is read.
+                auto got = co_await relay_viewer.next(last, 10s);
+                if (!got) break;
+                last = got->number;
+                received.push_back(got);
+            }
+            stopped = true;
+            upstream.close();
+            cam.svc.stop();
+            server.close();
+        },
+        net::detached);
+    cam.io.run_for(120s);
+
+    ASSERT_EQ(received.size(), total) << "picture " << received.size() + 1
+                                      << " did not reach the reading hub until more bytes came";
+    for (std::uint64_t i = 0; i < total; ++i) {
+        EXPECT_EQ(received[i]->number, i + 1) << "the reading hub skipped a picture";
+        EXPECT_EQ(received[i]->jpeg, sent[i]->jpeg) << i;
+    }
+    EXPECT_LT(sent.front()->jpeg.size(), 64u * 1024) << "pictures this large would not show the fault";
 }
 
 }  // namespace
