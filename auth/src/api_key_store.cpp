@@ -5,6 +5,7 @@
 #include <array>
 
 #include "base64.hpp"
+#include "lru_map.hpp"
 #include "printgate/auth/base32.hpp"
 #include "printgate/auth/secret_bytes.hpp"
 #include "printgate/auth/utf8.hpp"
@@ -52,7 +53,38 @@ api_key_info read_key(const detail::statement& st) {
 
 error rejected() { return error{errc::wrong_secret, "API key not valid"}; }
 
+// The cache's name for a presented key: its BLAKE2b hash, so the key itself is never kept.
+std::string cache_name(std::string_view presented) {
+    std::string h(32, '\0');
+    crypto_generichash(reinterpret_cast<unsigned char*>(h.data()), h.size(),
+                       reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), nullptr, 0);
+    return h;
+}
+
+// What the database looked like: data_version moves when another connection commits,
+// total_changes() when this one changes a row. The statement is run to its end so that it
+// never holds a read transaction open.
+struct database_generation {
+    std::int64_t data_version = -1;
+    std::int64_t own_changes = -1;
+    bool operator==(const database_generation&) const = default;
+};
+
+database_generation read_generation(detail::sqlite_db& sql) {
+    auto st = sql.prepare("SELECT (SELECT data_version FROM pragma_data_version), total_changes()");
+    database_generation g;
+    if (st.step()) g = {st.int64(0), st.int64(1)};
+    while (st.step()) {
+    }
+    return g;
+}
+
 }  // namespace
+
+struct api_key_store::verified_cache {
+    database_generation generation;
+    detail::lru_map<api_key_info> keys{cache_capacity};
+};
 
 api_scopes::api_scopes(std::initializer_list<api_scope> scopes) {
     for (auto s : scopes) bits_ |= static_cast<unsigned>(s);
@@ -89,7 +121,11 @@ std::string api_scopes::to_string() const {
 }
 
 api_key_store::api_key_store(database& db, const wall_clock& clock, random_source& random)
-    : db_(db), clock_(clock), random_(random) {}
+    : db_(db), clock_(clock), random_(random), cache_(std::make_unique<verified_cache>()) {}
+
+api_key_store::~api_key_store() = default;
+
+std::size_t api_key_store::cached() const { return cache_->keys.size(); }
 
 result<parsed_api_key> api_key_store::parse(std::string_view presented) {
     if (presented.size() != key_length) return error{errc::malformed, "not an API key"};
@@ -153,22 +189,45 @@ result<api_key_info> api_key_store::verify(std::string_view presented) {
     if (!parsed) return parsed.err();
     const auto presented_hash = hash_secret(parsed->secret);
     wipe(parsed->secret);
+    const auto name = cache_name(presented);
     return detail::store_call(db_, [&]() -> result<api_key_info> {
-        auto st = db_.sql().prepare(std::string("SELECT ") + key_columns + ", secret_hash FROM api_keys WHERE prefix = ?1");
-        if (!st.bind(1, std::string_view(parsed->prefix)).step()) return rejected();
-        auto info = read_key(st);
-        auto stored = st.blob(9);
-        if (!constant_time_equal(stored, presented_hash) || info.revoked) return rejected();
+        // Read before the key's row, so that a remembered key is never newer than the
+        // generation it is filed under (a commit in between only makes the next call forget).
+        const auto generation = read_generation(db_.sql());
+        if (generation != cache_->generation) {
+            cache_->keys = detail::lru_map<api_key_info>(cache_capacity);
+            cache_->generation = generation;
+        }
+        const auto now = clock_.now();
         // "Last used" is for the owner's list, not an audit trail: written at most once per
         // last_used_granularity, so a slicer's polling (or a benchmark) is not one disk write
         // per request.
-        const auto now = clock_.now();
-        if (!info.last_used_at || now - *info.last_used_at >= last_used_granularity ||
-            now < *info.last_used_at) {
+        auto stale = [&](const api_key_info& k) {
+            return !k.last_used_at || now - *k.last_used_at >= last_used_granularity || now < *k.last_used_at;
+        };
+        if (auto* known = cache_->keys.find(name); known && !stale(*known)) return *known;
+
+        auto st = db_.sql().prepare(
+            "SELECT k.id, k.user_id, k.prefix, k.device, k.scopes, k.label, k.created_at, k.last_used_at,"
+            " k.revoked_at, k.secret_hash, u.name, u.disabled"
+            " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = ?1");
+        if (!st.bind(1, std::string_view(parsed->prefix)).step()) return rejected();
+        auto info = read_key(st);
+        auto stored = st.blob(9);
+        info.user_name = st.text(10);
+        const bool disabled = st.int64(11) != 0;
+        if (!constant_time_equal(stored, presented_hash) || info.revoked || disabled) return rejected();
+        if (stale(info)) {
             auto upd = db_.sql().prepare("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1");
             upd.bind(1, info.id).bind(2, to_unix_micros(now)).run();
             info.last_used_at = from_unix_micros(to_unix_micros(now));
+            // This write moves total_changes() by the rows it changed, and nothing else on
+            // this connection can write meanwhile (the database lock is held): the memory
+            // stays good. data_version stays as read above, so a commit by another process
+            // since then still makes the next call forget.
+            cache_->generation.own_changes = generation.own_changes + db_.sql().changes();
         }
+        cache_->keys.get(name) = info;
         return info;
     });
 }

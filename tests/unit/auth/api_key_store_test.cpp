@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-
 #include "auth_test_support.hpp"
+#include "printgate/auth/user_store.hpp"
 
 namespace printgate::auth {
 namespace {
@@ -97,6 +97,72 @@ TEST_F(auth_api_keys, unpairing_a_device_revokes_its_keys) {
     EXPECT_FALSE(keys.verify(a.key).ok());
     EXPECT_FALSE(keys.verify(b.key).ok());
     EXPECT_TRUE(keys.verify(c.key).ok());
+}
+
+// The relay remembers verified keys; `printgate-relay apikey revoke`, `device revoke` and
+// `user disable` are other processes with their own connection to the same file. Here a
+// second database::open stands for that process.
+TEST_F(auth_api_keys, a_remembered_key_is_refused_right_after_another_connection_revokes_it) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto k = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    auto other = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    ASSERT_TRUE(keys.verify(k.key).ok());
+    ASSERT_TRUE(keys.verify(other.key).ok());
+    EXPECT_EQ(keys.cached(), 2u);
+    ASSERT_TRUE(keys.verify(k.key).ok());  // from memory
+    EXPECT_EQ(keys.cached(), 2u);
+
+    auto cli_db = database::open(db_path()).value();
+    api_key_store cli(*cli_db, clock_, random_);
+    ASSERT_TRUE(cli.revoke(jane, k.info.id).ok());
+
+    EXPECT_EQ(test::code_of(keys.verify(k.key)), errc::wrong_secret);
+    EXPECT_TRUE(keys.verify(other.key).ok());  // read again, still good
+    EXPECT_EQ(keys.cached(), 1u);
+
+    ASSERT_EQ(cli.revoke_device("printer1").value(), 1);
+    EXPECT_EQ(test::code_of(keys.verify(other.key)), errc::wrong_secret);
+    EXPECT_EQ(keys.cached(), 0u);
+}
+
+TEST_F(auth_api_keys, a_remembered_key_is_refused_once_its_owner_is_disabled_here_or_elsewhere) {
+    auto jane = make_user("jane");
+    auto bob = make_user("bob");
+    api_key_store keys(*db_, clock_, random_);
+    auto jk = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    auto bk = keys.create(bob, "printer1", {api_scope::read}, "").value();
+    EXPECT_EQ(keys.authorize(jk.key, api_scope::read).value().user_name, "jane");
+    EXPECT_EQ(keys.authorize(bk.key, api_scope::read).value().user_name, "bob");
+
+    // Another process disables jane.
+    auto cli_db = database::open(db_path()).value();
+    ASSERT_TRUE(user_store(*cli_db, clock_).set_disabled(jane, true).ok());
+    EXPECT_EQ(test::code_of(keys.verify(jk.key)), errc::wrong_secret);
+    EXPECT_TRUE(keys.verify(bk.key).ok());
+
+    // This process (the account pages) disables bob through the same connection.
+    ASSERT_TRUE(keys.verify(bk.key).ok());
+    ASSERT_TRUE(user_store(*db_, clock_).set_disabled(bob, true).ok());
+    EXPECT_EQ(test::code_of(keys.verify(bk.key)), errc::wrong_secret);
+
+    ASSERT_TRUE(user_store(*cli_db, clock_).set_disabled(jane, false).ok());
+    EXPECT_TRUE(keys.verify(jk.key).ok());
+}
+
+TEST_F(auth_api_keys, only_the_exact_key_is_remembered_and_scopes_still_decide) {
+    auto jane = make_user("jane");
+    api_key_store keys(*db_, clock_, random_);
+    auto k = keys.create(jane, "printer1", {api_scope::read}, "").value();
+    ASSERT_TRUE(keys.authorize(k.key, api_scope::read).ok());
+    ASSERT_EQ(keys.cached(), 1u);
+    std::string wrong = k.key;
+    wrong.back() = wrong.back() == 'A' ? 'E' : 'A';
+    EXPECT_EQ(test::code_of(keys.verify(wrong)), errc::wrong_secret);
+    EXPECT_EQ(test::code_of(keys.authorize(k.key, api_scope::upload)), errc::permission);
+    EXPECT_TRUE(keys.authorize(k.key, api_scope::read).ok());
+    EXPECT_EQ(keys.cached(), 1u);
+    EXPECT_FALSE(test::db_files_contain(db_path(), k.key.substr(13)));
 }
 
 TEST_F(auth_api_keys, create_validates) {

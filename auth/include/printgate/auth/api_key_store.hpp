@@ -3,8 +3,16 @@
 // X-Api-Key. A key reads "pgk_<8-char id>.<43-char secret>": the id finds the row, the
 // secret (256 random bits) is checked against its stored BLAKE2b hash in constant time.
 // Shown once at creation; the database never holds it in clear.
+//
+// A key that passed is remembered in memory (under a hash of the whole key, never the key;
+// at most cache_capacity of them), so that a slicer's or a browser script's requests do
+// not each cost a SQL lookup. The memory is trusted only while the database is unchanged:
+// every check first reads SQLite's data_version (moves when any other connection, e.g. the
+// `apikey revoke` or `user disable` process, commits) and this connection's
+// total_changes() (moves when anything in this process writes). Either moved: forget all.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +52,7 @@ struct api_key_info {
     std::string device;
     api_scopes scopes;
     std::string label;
+    std::string user_name;  // filled by verify() and authorize() only
     wall_clock::time_point created_at;
     std::optional<wall_clock::time_point> last_used_at;
     bool revoked = false;
@@ -65,13 +74,19 @@ public:
     // last_used_at is rewritten at most this often.
     static constexpr std::chrono::seconds last_used_granularity{60};
 
+    // Verified keys remembered at most.
+    static constexpr std::size_t cache_capacity = 1024;
+
     api_key_store(database& db, const wall_clock& clock, random_source& random = system_random_source::instance());
+    ~api_key_store();
+    api_key_store(const api_key_store&) = delete;
+    api_key_store& operator=(const api_key_store&) = delete;
 
     result<issued_api_key> create(std::int64_t user_id, std::string_view device, api_scopes scopes,
                                   std::string_view label);
     // The key's owner and scopes. errc::malformed for something that is not a key at all,
-    // errc::wrong_secret for an unknown, revoked or wrong one (the caller answers 401),
-    // errc::permission when the key lacks `needed` (403).
+    // errc::wrong_secret for an unknown, revoked or wrong one, or one whose owner is
+    // disabled (the caller answers 401), errc::permission when the key lacks `needed` (403).
     result<api_key_info> authorize(std::string_view presented, api_scope needed);
     result<api_key_info> verify(std::string_view presented);
 
@@ -82,10 +97,16 @@ public:
 
     static result<parsed_api_key> parse(std::string_view presented);
 
+    // How many verified keys are remembered now: for tests.
+    std::size_t cached() const;
+
 private:
+    struct verified_cache;
+
     database& db_;
     const wall_clock& clock_;
     random_source& random_;
+    std::unique_ptr<verified_cache> cache_;
 };
 
 }  // namespace printgate::auth
