@@ -39,4 +39,17 @@ void seeded_random_source::fill(std::span<std::uint8_t> out) {
     randombytes_buf_deterministic(out.data(), out.size(), sub.data());
 }
 
+std::string random_hex_token(random_source& random) {
+    std::array<std::uint8_t, 32> bytes{};
+    random.fill(bytes);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (auto b : bytes) {
+        out.push_back(hex[b >> 4]);
+        out.push_back(hex[b & 15]);
+    }
+    return out;
+}
+
 }  // namespace printgate::auth

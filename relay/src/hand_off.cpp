@@ -5,19 +5,6 @@
 
 namespace printgate::relay {
 
-std::string random_hex_token(auth::random_source& random) {
-    std::array<std::uint8_t, 32> bytes{};
-    random.fill(bytes);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(64);
-    for (auto b : bytes) {
-        out.push_back(hex[b >> 4]);
-        out.push_back(hex[b & 15]);
-    }
-    return out;
-}
-
 hand_off_tickets::hand_off_tickets(const auth::wall_clock& clock, auth::random_source& random,
                                    std::chrono::seconds lifetime, std::size_t max_tickets)
     : clock_(clock), random_(random), lifetime_(lifetime), max_tickets_(max_tickets == 0 ? 1 : max_tickets) {}

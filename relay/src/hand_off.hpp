@@ -63,7 +63,7 @@ private:
     std::unordered_map<std::string, entry> tickets_;
 };
 
-// 32 random bytes as 64 lower-case hex characters.
-std::string random_hex_token(auth::random_source& random);
+// 32 random bytes as 64 lower-case hex characters (now in auth/).
+using auth::random_hex_token;
 
 }  // namespace printgate::relay

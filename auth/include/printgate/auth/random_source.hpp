@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <string>
 
 namespace printgate::auth {
 
@@ -33,5 +34,8 @@ private:
     std::array<std::uint8_t, 32> seed_{};
     std::uint64_t counter_ = 0;
 };
+
+// 32 random bytes as 64 lower-case hex characters (one-time tokens in URLs and forms).
+std::string random_hex_token(random_source& random);
 
 }  // namespace printgate::auth
