@@ -2,6 +2,7 @@
 
 #include "printgate/edge/gcode_download.hpp"
 #include "command_executor.hpp"
+#include "lan_sign_in.hpp"
 #include "mqtt_publisher.hpp"
 #include "webhook_notifier.hpp"
 
@@ -110,7 +111,14 @@ std::unique_ptr<edge_app> edge_app::create(net::any_io_executor ex, edge_config 
     std::string key = config.api_key;
     if (key.empty()) key = load_or_create_key(config.state_dir / "api_key", why);
     if (key.empty()) return nullptr;
-    return std::unique_ptr<edge_app>(new edge_app(ex, std::move(config), std::move(history), std::move(key)));
+    std::unique_ptr<auth::account_service> accounts;
+    if (config.lan || is_lan_address(config.http_address)) {
+        accounts = open_lan_accounts(config, why);
+        if (!accounts) return nullptr;
+    }
+    auto app = std::unique_ptr<edge_app>(new edge_app(ex, std::move(config), std::move(history), std::move(key)));
+    app->accounts_ = std::move(accounts);
+    return app;
 }
 
 edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<history_store> history, std::string api_key)
@@ -202,11 +210,7 @@ edge_app::~edge_app() {
 #endif
 }
 
-bool edge_app::lan() const {
-    boost::system::error_code ec;
-    auto addr = net::ip::make_address(config_.http_address, ec);
-    return ec || !addr.is_loopback();
-}
+bool edge_app::lan() const { return config_.lan || is_lan_address(config_.http_address); }
 
 std::uint16_t edge_app::listen(std::string& why) {
     boost::system::error_code ec;

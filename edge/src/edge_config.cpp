@@ -64,6 +64,7 @@ const std::map<std::string, setter>& known_keys() {
         {"http.max_body_bytes", integer(&edge_config::max_body_bytes, 1024, 16 << 20)},
         {"http.websocket_queue", integer(&edge_config::websocket_queue, 4, 4096)},
         {"http.idle_timeout_ms", integer(&edge_config::idle_timeout_ms, 100, 3'600'000)},
+        {"http.lan", flag(&edge_config::lan)},
         {"printer.id", text(&edge_config::printer_id)},
         {"printer.port", text(&edge_config::printer_port)},
         {"printer.baud", integer(&edge_config::baud, 0, 4'000'000)},

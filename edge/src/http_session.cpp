@@ -2,6 +2,7 @@
 // streamed upload, or a WebSocket upgrade; keep-alive until the peer leaves.
 #include "connection_deadline.hpp"
 #include "http_types.hpp"
+#include "lan_sign_in.hpp"
 #include "printgate/edge/edge_app.hpp"
 #include "upload_route.hpp"
 #include "websocket_session.hpp"
@@ -40,7 +41,8 @@ bool key_matches(const std::string& expected, std::string_view given) {
 }
 
 // Who may do what: a tunnel stream was let through by the relay's gate; the OctoPrint
-// subset always wants the API key otherwise; on a LAN listener everything does.
+// subset always wants the API key otherwise; on a LAN listener everything wants the key or a
+// signed-in session (lan_sign_in.hpp), except the sign-in pages themselves.
 bool authorized(route_context& ctx) {
     if (ctx.info.via_tunnel) {
         auto user = ctx.req["X-Printgate-User"];
@@ -54,9 +56,11 @@ bool authorized(route_context& ctx) {
         auto it = ctx.query.find("apikey");
         if (it != ctx.query.end()) key = it->second;
     }
-    if (!key_matches(ctx.app.api_key(), key)) return false;
-    ctx.user = "api-key";
-    return true;
+    if (key_matches(ctx.app.api_key(), key)) {
+        ctx.user = "api-key";
+        return true;
+    }
+    return ctx.app.lan() && (is_lan_page(ctx.path) || lan_signed_in(ctx));
 }
 
 response dispatch(route_context& ctx) {
@@ -122,7 +126,7 @@ net::awaitable<void> http_server::serve(common::any_stream stream, connection_in
         response res;
         bool close = false;
         if (!authorized(ctx)) {
-            res = error_response(req, http::status::unauthorized, "a valid X-Api-Key is required");
+            res = ctx.app.lan() ? lan_refusal(ctx) : error_response(req, http::status::unauthorized, "a valid X-Api-Key is required");
             close = true;
         }
 #ifdef PRINTGATE_EDGE_HAS_CAMERA
@@ -181,7 +185,14 @@ net::awaitable<void> http_server::serve(common::any_stream stream, connection_in
                     }
                     err = error_response(req, http::status::not_found, "cannot open the file");
                 }
-                res = err ? std::move(*err) : dispatch(ctx);
+                if (err) {
+                    res = std::move(*err);
+                } else if (ctx.app.lan() && !info.via_tunnel && is_lan_page(ctx.path)) {
+                    auto page = co_await serve_lan_page(ctx);
+                    res = std::move(page);
+                } else {
+                    res = dispatch(ctx);
+                }
             }
         }
         if (close) res.keep_alive(false);

@@ -1,5 +1,6 @@
 // printgate-edge: runs beside the printer.
 #include "commands.hpp"
+#include "lan_user_command.hpp"
 #include "printgate/common/logging.hpp"
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
     runners[pair] = printgate::edge::add_pair_command(*pair);
     auto* ports = app.add_subcommand("ports", "List serial ports with what identifies them");
     runners[ports] = printgate::edge::add_ports_command(*ports);
+    auto* user = app.add_subcommand("user", "Accounts that may sign in on the LAN listener: add, totp, list, disable, enable");
+    runners[user] = printgate::edge::add_user_command(*user);
 
     CLI11_PARSE(app, argc, argv);
     if (!printgate::setup_logging("printgate-edge", log_level)) {

@@ -16,6 +16,9 @@
 namespace printgate::camera {
 class camera_service;
 }
+namespace printgate::auth {
+class account_service;
+}
 
 namespace printgate::edge {
 
@@ -41,7 +44,9 @@ public:
     const std::string& api_key() const { return api_key_; }
     // The webcam service (edge/camera/), or nullptr when none is configured or built.
     camera::camera_service* camera() { return camera_.get(); }
-    bool lan() const;  // the listener is reachable from other machines
+    bool lan() const;  // the listener is reachable from other machines (or http.lan)
+    // The accounts that may sign in on the LAN listener (STATE_DIR/auth.db); nullptr on loopback.
+    auth::account_service* accounts() { return accounts_.get(); }
     gcode_downloader& downloads() { return *downloads_; }
     // To WebSocket clients, and to webhooks and MQTT when it is an alert.
     void publish(const push_message& m) { on_push(m); }
@@ -65,6 +70,7 @@ private:
     std::unique_ptr<alerts> alerts_;
     std::unique_ptr<camera::camera_service> camera_;
     std::unique_ptr<gcode_downloader> downloads_;
+    std::unique_ptr<auth::account_service> accounts_;
 };
 
 }  // namespace printgate::edge

@@ -27,6 +27,9 @@ struct edge_config {
     std::size_t max_body_bytes = 64 * 1024;   // every body except uploads
     std::size_t websocket_queue = 64;         // messages per client before dropping
     unsigned idle_timeout_ms = 60'000;        // a connection silent this long between requests is closed
+    // The LAN rules (API key or a signed-in account, pages under /lan/) on any address; they
+    // apply anyway when http_address is not loopback. Tests use it on 127.0.0.1.
+    bool lan = false;
 
     // [printer]
     std::string printer_id = "printer";  // names this printer in pushes and replies
