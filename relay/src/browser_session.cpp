@@ -3,13 +3,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+
+#include <printgate/tunnel/tls_stream.hpp>
 
 #include "http_head.hpp"
 #include "http_host.hpp"
@@ -18,7 +19,9 @@ namespace printgate::relay {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-using tls_stream = net::ssl::stream<net::ip::tcp::socket>;
+// OpenSSL straight on the socket, as on the tunnel side: no copies through asio::ssl's
+// buffers, several records per read, and a small answer's head and body in one record.
+using tls_stream = tunnel::tls_stream;
 
 namespace {
 

@@ -2,8 +2,11 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include <openssl/bio.h>
@@ -185,26 +188,51 @@ void tls_stream::read_step(net::mutable_buffer buffer, common::io_handler handle
 }
 
 void tls_stream::start_write(const common::buffer_list<net::const_buffer>& buffers, common::io_handler handler) {
-    net::const_buffer buffer;
-    for (const auto& b : buffers) {
-        buffer = b;
-        break;
-    }
     if (setup_error_) return finish(get_executor(), true, std::move(handler), setup_error_, std::size_t{0});
-    if (buffer.size() == 0) return finish(get_executor(), true, std::move(handler), error_code{}, std::size_t{0});
-    write_step(buffer, std::move(handler), true);
+    if (buffers.count == 0) return finish(get_executor(), true, std::move(handler), error_code{}, std::size_t{0});
+    write_step(buffers, std::move(handler), true);
 }
 
-void tls_stream::write_step(net::const_buffer buffer, common::io_handler handler, bool first) {
-    const auto* data = static_cast<const char*>(buffer.data());
+std::size_t tls_stream::write_record(const common::buffer_list<net::const_buffer>& buffers, std::size_t offset,
+                                     int& result) {
+    // Find the buffer holding `offset`.
+    std::size_t i = 0;
+    while (i < buffers.count && offset >= buffers.items[i].size()) offset -= buffers.items[i++].size();
+    const auto* here = static_cast<const char*>(buffers.items[i].data()) + offset;
+    const std::size_t left_here = buffers.items[i].size() - offset;
+    std::size_t put = 0;
+    ERR_clear_error();
+    if (left_here >= record_bytes || i + 1 == buffers.count) {
+        result = SSL_write_ex(ssl_, here, left_here, &put);
+        return put;
+    }
+    // A small piece followed by more (Beast's head then body, a chunk's size line then its
+    // data): one record for them rather than a record and a send() each. A retry after
+    // WANT_WRITE gathers the same bytes again, as OpenSSL requires.
+    std::array<char, record_bytes> gathered;
+    std::size_t n = 0;
+    for (std::size_t j = i; j < buffers.count && n < gathered.size(); ++j) {
+        const auto* from = j == i ? here : static_cast<const char*>(buffers.items[j].data());
+        const std::size_t size = j == i ? left_here : buffers.items[j].size();
+        const std::size_t take = std::min(size, gathered.size() - n);
+        std::memcpy(gathered.data() + n, from, take);
+        n += take;
+    }
+    result = SSL_write_ex(ssl_, gathered.data(), n, &put);
+    return put;
+}
+
+void tls_stream::write_step(const common::buffer_list<net::const_buffer>& buffers, common::io_handler handler,
+                            bool first) {
+    std::size_t size = 0;
+    for (const auto& b : buffers) size += b.size();
     std::size_t total = 0;
     // With partial writes on, each SSL_write_ex puts one record on the socket. A record the
     // socket took only in part stays with OpenSSL; its bytes are not counted, so the
     // caller's next write starts with them, as OpenSSL requires.
-    while (total < buffer.size()) {
-        std::size_t put = 0;
-        ERR_clear_error();
-        int r = SSL_write_ex(ssl_, data + total, buffer.size() - total, &put);
+    while (total < size) {
+        int r = 0;
+        const std::size_t put = write_record(buffers, total, r);
         if (r == 1) {
             total += put;
             continue;
@@ -212,9 +240,9 @@ void tls_stream::write_step(net::const_buffer buffer, common::io_handler handler
         if (total > 0) break;
         int err = SSL_get_error(ssl_, r);
         if (!wants_io(err)) return finish(get_executor(), first, std::move(handler), failure(ssl_, r), std::size_t{0});
-        socket_.async_wait(wait_for(err), [this, buffer, h = std::move(handler)](error_code ec) mutable {
+        socket_.async_wait(wait_for(err), [this, buffers, h = std::move(handler)](error_code ec) mutable {
             if (ec) return finish(get_executor(), false, std::move(h), ec, std::size_t{0});
-            write_step(buffer, std::move(h), false);
+            write_step(buffers, std::move(h), false);
         });
         return;
     }

@@ -82,7 +82,13 @@ private:
 
     void step(op which, common::done_handler handler, bool first);
     void read_step(net::mutable_buffer buffer, common::io_handler handler, bool first);
-    void write_step(net::const_buffer buffer, common::io_handler handler, bool first);
+    void write_step(const common::buffer_list<net::const_buffer>& buffers, common::io_handler handler, bool first);
+    // One SSL_write_ex of the bytes from `offset` on: straight from the caller's buffer, or
+    // gathered when a small buffer is followed by more. Returns what OpenSSL took.
+    std::size_t write_record(const common::buffer_list<net::const_buffer>& buffers, std::size_t offset, int& result);
+
+    // A TLS record's largest plaintext.
+    static constexpr std::size_t record_bytes = 16 * 1024;
 
     net::ip::tcp::socket socket_;
     SSL* ssl_ = nullptr;
