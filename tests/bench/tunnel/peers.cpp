@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <fmt/format.h>
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -34,6 +35,48 @@ int run_quiet(std::vector<std::string> argv, const std::filesystem::path& dir, c
     auto status = p.wait(std::chrono::seconds(60));
     return status ? *status : -1;
 }
+
+// Every process below `pid`, children first found, from /proc's parent links.
+std::vector<int> descendants_of(int pid) {
+    std::vector<std::pair<int, int>> parent_of;  // (pid, ppid)
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = e.path().filename();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(e.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        auto close = line.rfind(')');
+        if (close == std::string::npos || close + 2 > line.size()) continue;
+        std::istringstream rest(line.substr(close + 2));
+        std::string state;
+        int ppid = 0;
+        rest >> state >> ppid;
+        parent_of.emplace_back(std::stoi(name), ppid);
+    }
+    std::vector<int> out{pid};
+    for (std::size_t i = 0; i < out.size(); ++i)
+        for (auto [child, parent] : parent_of)
+            if (parent == out[i]) out.push_back(child);
+    out.erase(out.begin());
+    return out;
+}
+
+}  // namespace
+
+// A server's master killed alone leaves its workers behind (nginx), and sshd's
+// per-connection children live in sessions of their own. child_process made each child
+// the leader of its own process group: kill that group, and every descendant found in
+// /proc besides, so that the next run starts clean. child_process's destructor then reaps
+// the leader.
+void end_with_descendants(const std::unique_ptr<child_process>& p) {
+    if (!p || p->pid() <= 0 || !p->running()) return;
+    const auto below = descendants_of(p->pid());
+    ::kill(-p->pid(), SIGKILL);
+    for (int pid : below) ::kill(pid, SIGKILL);
+}
+
+namespace {
 
 std::string user_name() {
     if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
@@ -114,6 +157,11 @@ ssh_forward::ssh_forward(const std::filesystem::path& dir, const std::vector<std
     if (!up || !ssh_->running()) error_ = "ssh -R did not come up: " + ssh_->err() + sshd_->err();
 }
 
+ssh_forward::~ssh_forward() {
+    end_with_descendants(ssh_);
+    end_with_descendants(sshd_);
+}
+
 nginx_classic::nginx_classic(const std::filesystem::path& dir, const std::filesystem::path& docroot,
                              const tls_files& tls)
     : dir_(dir / "nginx"), docroot_(docroot), tls_(tls) {
@@ -177,27 +225,7 @@ http {{
     return true;
 }
 
-std::vector<int> nginx_classic::pids() const {
-    // The master and its workers: every process whose parent is the master.
-    std::vector<int> out;
-    if (!nginx_) return out;
-    out.push_back(nginx_->pid());
-    for (auto& e : std::filesystem::directory_iterator("/proc")) {
-        const std::string name = e.path().filename();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(e.path() / "stat");
-        std::string line;
-        std::getline(stat, line);
-        auto close = line.rfind(')');
-        if (close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 2));
-        std::string state;
-        int ppid = 0;
-        rest >> state >> ppid;
-        if (ppid == nginx_->pid()) out.push_back(std::stoi(name));
-    }
-    return out;
-}
+nginx_classic::~nginx_classic() { end_with_descendants(nginx_); }
 
 double run_wrk(const std::filesystem::path& dir, const std::string& url, const std::string& connect_to,
                const std::string& header, int threads, int connections, int seconds, std::string& error) {

@@ -30,11 +30,12 @@ public:
         std::uint16_t target;  // where the ssh client connects on "the home side"
     };
     ssh_forward(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets);
+    ~ssh_forward();  // ssh, sshd and all their processes
+    ssh_forward(const ssh_forward&) = delete;
+    ssh_forward& operator=(const ssh_forward&) = delete;
     bool ok() const { return error_.empty(); }
     const std::string& error() const { return error_; }
     std::uint16_t remote_port(std::size_t i) const { return mappings_.at(i).remote; }
-    int sshd_pid() const { return sshd_ ? sshd_->pid() : -1; }
-    int ssh_pid() const { return ssh_ ? ssh_->pid() : -1; }
 
 private:
     std::vector<mapping> mappings_;
@@ -47,13 +48,15 @@ private:
 class nginx_classic {
 public:
     nginx_classic(const std::filesystem::path& dir, const std::filesystem::path& docroot, const tls_files& tls);
+    ~nginx_classic();  // the master and its workers
+    nginx_classic(const nginx_classic&) = delete;
+    nginx_classic& operator=(const nginx_classic&) = delete;
     // The front proxies to this port; call before start().
     void set_upstream(std::uint16_t port) { upstream_ = port; }
     bool start();
     std::uint16_t origin_port() const { return origin_; }
     std::uint16_t front_port() const { return front_; }
     const std::string& error() const { return error_; }
-    std::vector<int> pids() const;
 
 private:
     std::filesystem::path dir_, docroot_;
@@ -70,6 +73,9 @@ double run_wrk(const std::filesystem::path& dir, const std::string& url, const s
                const std::string& header, int threads, int connections, int seconds, std::string& error);
 
 // Resident memory and CPU time of a process, from /proc.
+// Kills p's process group and every process below it (see peers.cpp).
+void end_with_descendants(const std::unique_ptr<testing::child_process>& p);
+
 std::uint64_t rss_bytes(int pid);
 double cpu_seconds_of(int pid);
 
