@@ -19,6 +19,21 @@ std::string numbered_line(std::uint32_t number, std::string_view command) {
     return fmt::format("{}*{}\n", body, gcode_checksum(body));
 }
 
+std::size_t numbered_line_size(std::uint32_t number, std::string_view command) {
+    auto digits = [](unsigned v) {
+        std::size_t n = 1;
+        for (; v >= 10; v /= 10) ++n;
+        return n;
+    };
+    // The checksum covers "N<number> <command>": the number's digits and the blank too.
+    std::uint8_t cs = static_cast<std::uint8_t>('N' ^ ' ') ^ gcode_checksum(command);
+    for (unsigned v = number;; v /= 10) {
+        cs ^= static_cast<std::uint8_t>('0' + v % 10);
+        if (v < 10) break;
+    }
+    return 1 + digits(number) + 1 + command.size() + 1 + digits(cs) + 1;
+}
+
 std::string compact_move(std::string_view command) {
     const bool move = command.size() >= 2 && (command[0] == 'G' || command[0] == 'g') && command[1] >= '0' &&
                       command[1] <= '3' && (command.size() == 2 || command[2] == ' ' || command[2] == '\t');

@@ -53,15 +53,16 @@ bool line_sender::window_allows(std::size_t bytes) const {
         // commands, so while one blocks (a full planner, a heat-up) every unanswered
         // line may still be in the receive buffer.
         unread = bytes_in_flight();
+        if (limits_.oldest_line_taken && !resend_next_ &&
+            std::none_of(in_flight_.begin(), in_flight_.end(), [](const transmission& t) { return t.doomed; }))
+            unread -= in_flight_.front().bytes;
     }
     return unread + bytes <= capacity;
 }
 
 bool line_sender::can_send_new(std::string_view command) const {
     if (resend_next_) return false;
-    // "N<number> " + command + "*<cs>\n": at most 10 + 1 + size + 5 bytes.
-    std::size_t digits = std::to_string(next_number_).size();
-    return window_allows(1 + digits + 1 + command.size() + 1 + 3 + 1);
+    return window_allows(numbered_line_size(next_number_, command));
 }
 
 void line_sender::record(std::uint32_t number, std::size_t bytes) {

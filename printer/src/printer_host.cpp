@@ -350,6 +350,8 @@ std::string printer_host::take_batch() {
     }
     // Numbered lines wait until identify has synchronised the line numbering.
     if (halted_ || phase_ != phase::ready) return out;
+    // Card commands can hold Marlin's queue while our oldest line waits in its buffer.
+    sender_.set_oldest_line_taken(marlin_window_ && !sd_printing_);
     while (auto line = sender_.take_resend()) out += *line;
     if (sender_.resend_pending()) return out;
     while (!commands_.empty() && sender_.can_send_new(commands_.front().text)) {

@@ -311,7 +311,9 @@ void printer_host::resynchronise() {
 
 void printer_host::finish_identify() {
     autoreport_ = firmware_.has("AUTOREPORT_TEMP");
-    compact_ = config_.compact_moves && firmware_.name.find("Marlin") != std::string::npos;
+    const bool marlin = firmware_.name.find("Marlin") != std::string::npos;
+    compact_ = config_.compact_moves && marlin;
+    marlin_window_ = config_.marlin_window && marlin;
     if (autoreport_) {
         auto s = std::chrono::duration_cast<seconds>(config_.temperature_interval).count();
         enqueue("M155 S" + std::to_string(s < 1 ? 1 : s));

@@ -12,8 +12,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -60,8 +62,21 @@ struct run_result {
     bool completed = false;
     std::uint64_t lines = 0, bytes = 0;
     double seconds = 0, cpu = 0;
-    std::int64_t sim_overflow = -1;
+    std::int64_t sim_overflow = -1, sim_max_rx = -1;
+    // Where the link sat idle, from the host's writes: the wire drains them at baud/10
+    // bytes a second, so a write that comes after the wire has drained the one before left
+    // it idle in between (the USB latency only shifts all of it). While the job runs there
+    // is always a next line, so each such gap is the window waiting for an ok.
+    double idle_s = 0;
+    std::uint64_t idle_gaps = 0;
+    std::vector<double> ok_to_write_us;  // from an ok to the write it allowed
 };
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
 
 run_result run_once(const temp_dir& dir, const std::filesystem::path& part, flow_mode mode, const std::string& name) {
     auto tty = dir / (name + ".tty");
@@ -84,7 +99,32 @@ run_result run_once(const temp_dir& dir, const std::filesystem::path& part, flow
     double cpu0 = 0;
     std::uint64_t bytes0 = 0;
     printer_host* host = nullptr;
+    std::chrono::steady_clock::time_point wire_free{}, last_ok{};
+    std::uint64_t bytes_seen = 0;
     host_callbacks cb;
+    cb.on_terminal = [&](bool sent, const std::string& line) {
+        if (t0 == std::chrono::steady_clock::time_point{} || r.seconds > 0) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (!sent) {
+            if (line.starts_with("ok")) last_ok = now;
+            return;
+        }
+        const auto total = host->sender().counters().bytes_sent;
+        if (last_ok != std::chrono::steady_clock::time_point{}) {
+            r.ok_to_write_us.push_back(std::chrono::duration<double, std::micro>(now - last_ok).count());
+            last_ok = {};
+        }
+        if (now > wire_free) {
+            if (wire_free != std::chrono::steady_clock::time_point{}) {
+                r.idle_s += std::chrono::duration<double>(now - wire_free).count();
+                ++r.idle_gaps;
+            }
+            wire_free = now;
+        }
+        wire_free += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(static_cast<double>(total - bytes_seen) * 10.0 / baud));
+        bytes_seen = total;
+    };
     cb.on_state = [&](host_state s, const std::string&) {
         if (s != host_state::operational || t0 != std::chrono::steady_clock::time_point{}) return;
         std::error_code ec;
@@ -93,6 +133,7 @@ run_result run_once(const temp_dir& dir, const std::filesystem::path& part, flow
         t0 = std::chrono::steady_clock::now();
         cpu0 = cpu_seconds();
         bytes0 = host->sender().counters().bytes_sent;
+        bytes_seen = bytes0;
         if (!job || !host->start_job(std::move(job), why)) {
             std::cerr << "cannot start: " << why << "\n";
             host->stop();
@@ -111,6 +152,12 @@ run_result run_once(const temp_dir& dir, const std::filesystem::path& part, flow
     h.start();
     io.run();
     sim.stop();
+    std::ifstream in(summary);
+    auto json = nlohmann::json::parse(in, nullptr, false);
+    if (json.is_object()) {
+        r.sim_overflow = json.value("rx_overflow_bytes", std::int64_t{-1});
+        r.sim_max_rx = json.value("max_rx_used", std::int64_t{-1});
+    }
     return r;
 }
 
@@ -133,6 +180,11 @@ int main() {
             std::cerr << "a run did not complete\n";
             return 1;
         }
+        if (ping.sim_overflow != 0 || win.sim_overflow != 0) {
+            std::cerr << "the firmware's receive buffer overflowed (" << ping.sim_overflow << ", " << win.sim_overflow
+                      << " bytes)\n";
+            return 1;
+        }
         std::cout << fmt::format("  round {}: one-line {:.0f} lines/s ({:.2f} s), windowed {:.0f} lines/s ({:.2f} s)\n",
                                  round + 1, ping.lines / ping.seconds, ping.seconds, win.lines / win.seconds, win.seconds);
         if (best_ping.seconds == 0 || ping.seconds < best_ping.seconds) best_ping = ping;
@@ -149,6 +201,15 @@ int main() {
                              best_ping.cpu * 1000.0 / (best_ping.lines / 1000.0));
     std::cout << fmt::format("windowed:           {:.0f} lines/s, {:.0f} bytes/s, {:.1f}% of the link, {:.1f} ms CPU per 1000 lines\n",
                              win_lps, best_win.bytes / best_win.seconds, win_share * 100, cpu_ms);
+    for (const auto* run : {&best_ping, &best_win}) {
+        std::cout << fmt::format("{} link idle {:.1f}% of the run in {} gaps (mean {:.0f} us), each waiting for an ok; "
+                                 "ok to next write p50 {:.0f} us p99 {:.0f} us; firmware receive buffer at most {} of 127 "
+                                 "bytes, {} overflowed\n",
+                                 run == &best_ping ? "one-line:" : "windowed:", 100 * run->idle_s / run->seconds,
+                                 run->idle_gaps, run->idle_gaps ? 1e6 * run->idle_s / static_cast<double>(run->idle_gaps) : 0.0,
+                                 percentile(run->ok_to_write_us, 0.5), percentile(run->ok_to_write_us, 0.99),
+                                 run->sim_max_rx, run->sim_overflow);
+    }
     std::cout << fmt::format("ratio windowed / one-line: {:.2f}\n", win_lps / ping_lps);
     std::cout << fmt::format("BENCH serial_throughput windowed_lps={:.0f} pingpong_lps={:.0f} ratio={:.2f} link_share={:.3f} "
                              "cpu_ms_per_1000={:.1f}\n",

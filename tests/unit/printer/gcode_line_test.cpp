@@ -67,3 +67,9 @@ TEST(gcode_line, compact_move_drops_blanks_from_moves_only) {
     // The compacted move still names its command word.
     EXPECT_EQ(command_word(compact_move("G1 Z0.2 F7200")), "G1");
 }
+
+TEST(gcode_line, numbered_line_size_matches_the_line_for_every_checksum_width) {
+    for (std::uint32_t n : {1u, 9u, 10u, 99u, 12345u, 4294967295u})
+        for (const char* cmd : {"", "G1X1", "M105", "G1 X124.999 Y110.866 E.0035", "M117 hello"})
+            EXPECT_EQ(numbered_line_size(n, cmd), numbered_line(n, cmd).size()) << n << " " << cmd;
+}

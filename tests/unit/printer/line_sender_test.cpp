@@ -56,6 +56,35 @@ TEST(line_sender, window_never_overflows_the_receive_buffer) {
     EXPECT_EQ(fill(s, cmd, tag), 1);
 }
 
+TEST(line_sender, marlin_intake_leaves_the_oldest_line_out_of_the_receive_buffer) {
+    window_limits w = windowed();
+    w.oldest_line_taken = true;
+    line_sender s(w);
+    std::uint64_t tag = 0;
+    const std::string cmd = "G1 X100.123 Y100.456 E0.01234";
+    const std::size_t line_bytes = numbered_line(1, cmd).size();
+    // One line more than the buffer holds: the oldest is in Marlin's command queue.
+    EXPECT_EQ(fill(s, cmd, tag), static_cast<int>(127 / line_bytes) + 1);
+    EXPECT_LE(s.bytes_in_flight() - line_bytes, 127u);
+    EXPECT_GT(s.bytes_in_flight(), 127u);
+    s.on_ok();
+    EXPECT_EQ(fill(s, cmd, tag), 1);
+
+    // While lines are rejected and re-sent, every unanswered byte counts again.
+    const auto first = s.last_number() - s.lines_in_flight() + 1;
+    EXPECT_EQ(s.on_resend(first + 1), rr::rewound);  // the oldest was fine, the next one not
+    EXPECT_FALSE(s.on_ok());
+    while (s.take_resend()) {
+    }
+    EXPECT_LE(s.bytes_in_flight(), 127u);
+    // Switched off (the card prints): the plain rule.
+    line_sender plain(windowed());
+    line_sender off(w);
+    off.set_oldest_line_taken(false);
+    std::uint64_t t1 = 0, t2 = 0;
+    EXPECT_EQ(fill(off, cmd, t1), fill(plain, cmd, t2));
+}
+
 TEST(line_sender, advanced_ok_counts_only_unread_lines) {
     line_sender s(windowed());
     std::uint64_t tag = 0;

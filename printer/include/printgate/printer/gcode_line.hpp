@@ -1,5 +1,6 @@
 #pragma once
 // G-code lines as the host sends them: comments stripped, numbered, checksummed.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@ std::uint8_t gcode_checksum(std::string_view text);
 
 // "N<number> <command>*<checksum>\n".
 std::string numbered_line(std::uint32_t number, std::string_view command);
+// numbered_line(number, command).size(), without building it.
+std::size_t numbered_line_size(std::uint32_t number, std::string_view command);
 
 // The command part of a file or user line: comments (';' to end of line) removed, blank
 // space trimmed, a trailing checksum dropped. Empty for blank and comment-only lines.

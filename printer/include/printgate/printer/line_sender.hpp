@@ -37,6 +37,15 @@ struct window_limits {
     std::size_t history_lines = 1024;        // larger than anything that can be in flight
     std::uint32_t max_resends_per_line = 8;  // the same line asked for again and again: give up
     resend_ok_style resend_ok = resend_ok_style::ok_follows;
+    // Without ADVANCED_OK: whether the oldest unanswered line may be left out of the bytes
+    // that can sit in the receive buffer. Marlin reads its buffer into the command queue
+    // between commands, right after answering one (and continuously while idle), so the
+    // line after an answered one has left the buffer long before anything the host sends
+    // on that answer can arrive (a round trip through the USB adapter). Only the lines after
+    // it can still be there. Off: every unanswered byte counts (any firmware). The host
+    // turns it on for Marlin (set_oldest_line_taken) except while the card prints, when
+    // card commands can hold the queue.
+    bool oldest_line_taken = false;
 };
 
 class line_sender {
@@ -80,6 +89,9 @@ public:
     std::uint64_t tag_high_sent() const { return tag_high_; }
     resend_ok_style resend_style() const { return limits_.resend_ok; }
     const window_limits& limits() const { return limits_; }
+    // See window_limits::oldest_line_taken. While lines are rejected and re-sent, every
+    // unanswered byte counts whatever this says.
+    void set_oldest_line_taken(bool on) { limits_.oldest_line_taken = on; }
 
     struct stats {
         std::uint64_t lines_sent = 0, bytes_sent = 0, resent = 0, resend_requests = 0, duplicates_ignored = 0;

@@ -55,6 +55,11 @@ struct host_config {
     // Send G0-G3 moves without blanks when the firmware is Marlin (whose parser has taken
     // "G1X1Y2" since 1.1): about a tenth fewer bytes per move on the serial link.
     bool compact_moves = true;
+    // With Marlin, leave the oldest unanswered line out of the bytes the window keeps within
+    // the receive buffer: Marlin has read it into its command queue by the time anything the
+    // host sends after the previous answer arrives (window_limits::oldest_line_taken). Not
+    // while the card prints. Off: every unanswered byte counts.
+    bool marlin_window = true;
     // The host's own thermal watchdog, independent of the firmware's protection.
     thermal_watchdog_config thermal;
 };
@@ -223,6 +228,7 @@ private:
     bool identify_heard_ = false;        // FIRMWARE_NAME arrived since identify began
     bool numbering_reset_sent_ = false;  // identify's own M110 N0 is out
     bool compact_ = false;               // compact_moves, and the firmware is Marlin
+    bool marlin_window_ = false;         // marlin_window, and the firmware is Marlin
     line_sender sender_;
     firmware_identity firmware_;
     unsigned baud_ = 0;
