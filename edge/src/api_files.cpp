@@ -1,13 +1,10 @@
-// /api/v1/files: list, download, delete, move; /api/v1/folders; /api/v1/metadata and
-// /api/v1/thumbnail from printer/'s G-code analysis. Uploads: upload_route.cpp.
+// /api/v1/files: list (with the printer's SD card files), download, delete, move;
+// /api/v1/folders; /api/v1/sdcard; /api/v1/metadata and /api/v1/thumbnail from printer/'s
+// G-code analysis, through the metadata cache. Uploads: upload_route.cpp.
 #include "printgate/edge/gcode_download.hpp"
 #include "http_types.hpp"
 #include "printgate/edge/edge_app.hpp"
-#include "printgate/printer/gcode_analysis.hpp"
 
-#include <sys/stat.h>
-
-#include <list>
 
 namespace printgate::edge {
 
@@ -15,93 +12,23 @@ namespace {
 
 const std::string files_prefix = "/api/v1/files/";
 
-nlohmann::json analysis_json(const printer::gcode_analysis& a) {
-    auto opt = [](const auto& o) { return o ? nlohmann::json(*o) : nlohmann::json(nullptr); };
-    auto box = [](const printer::bounding_box& b) {
-        auto axis = [](const printer::axis_range& r) {
-            return r.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"min", r.min}, {"max", r.max}};
-        };
-        return nlohmann::json{{"x", axis(b.x)}, {"y", axis(b.y)}, {"z", axis(b.z)}};
-    };
-    nlohmann::json thumbs = nlohmann::json::array();
-    for (std::size_t i = 0; i < a.thumbnails.size(); ++i)
-        thumbs.push_back({{"index", i}, {"format", std::string(printer::to_string(a.thumbnails[i].format))},
-                          {"width", a.thumbnails[i].width}, {"height", a.thumbnails[i].height}});
-    return {{"slicer", a.slicer},
-            {"slicer_version", a.slicer_version},
-            {"estimated_print_time_s", opt(a.estimates.print_time_s)},
-            {"filament_mm", a.extruded_mm},
-            {"layer_count", a.layer_count},
-            {"first_layer_z", opt(a.first_layer_z)},
-            {"last_layer_z", opt(a.last_layer_z)},
-            {"extrusion_box", box(a.extrusion_box)},
-            {"lines", a.lines},
-            {"commands", a.commands},
-            {"thumbnails", thumbs},
-            {"problems", a.problems}};
+// The key of a file in the metadata cache: its path below the files folder, as resolve() made it.
+std::string cache_key(const file_store& files, const std::filesystem::path& path) {
+    return path.lexically_relative(files.root()).generic_string();
 }
 
-// What the analysis of a file gave (reading a large G-code file takes a while; a file
-// browser asks for every file's metadata and thumbnail): the JSON and the largest thumbnail,
-// for the last few files, keyed by path and checked against size and modification time so a
-// replaced file is analysed again. Bounded: at most 16 files and 1 MiB of thumbnails.
-struct analysed_file {
-    std::string path;
-    std::int64_t size = -1, mtime_ns = -1;
-    std::string metadata;  // JSON text
-    std::string thumbnail;
-    std::string thumbnail_type;
-};
+// A listing analyses files the cache does not know yet, up to this many bytes per request
+// (the rest show `analysis: null` until a later listing or a metadata request).
+constexpr std::uint64_t listing_analysis_budget = 32u << 20;
 
-class analysis_cache {
-public:
-    const analysed_file* get(const std::filesystem::path& file, std::string& error) {
-        struct stat st{};
-        if (::stat(file.c_str(), &st) != 0) {
-            error = "cannot read the file: " + std::error_code(errno, std::generic_category()).message();
-            return nullptr;
-        }
-        const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-            if (it->path != file.string()) continue;
-            if (it->size == st.st_size && it->mtime_ns == mtime) {
-                entries_.splice(entries_.begin(), entries_, it);  // most recently used first
-                return &entries_.front();
-            }
-            entries_.erase(it);
-            break;
-        }
-        auto result = printer::analyze_gcode_file(file);
-        if (!result) {
-            error = "cannot read the file: " + result.error.message();
-            return nullptr;
-        }
-        analysed_file e{file.string(), st.st_size, mtime, analysis_json(*result.analysis).dump(), {}, {}};
-        if (!result.analysis->thumbnails.empty()) {
-            const auto& t = result.analysis->thumbnails.back();  // slicers list the small one first
-            e.thumbnail.assign(t.data.begin(), t.data.end());
-            e.thumbnail_type = t.format == printer::thumbnail_format::png   ? "image/png"
-                               : t.format == printer::thumbnail_format::jpg ? "image/jpeg"
-                                                                            : "image/qoi";
-        }
-        entries_.push_front(std::move(e));
-        std::size_t thumbnail_bytes = 0;
-        std::size_t kept = 0;
-        for (auto it = entries_.begin(); it != entries_.end();) {
-            thumbnail_bytes += it->thumbnail.size();
-            if (++kept > 16 || (kept > 1 && thumbnail_bytes > (1u << 20))) it = entries_.erase(it);
-            else ++it;
-        }
-        return &entries_.front();
-    }
-
-private:
-    std::list<analysed_file> entries_;
-};
-
-analysis_cache& cache() {
-    static analysis_cache c;  // one files folder per process
-    return c;
+nlohmann::json summary(const std::optional<file_metadata>& m) {
+    if (!m) return nullptr;
+    auto j = nlohmann::json::parse(m->json, nullptr, false);
+    if (!j.is_object()) return nullptr;
+    return {{"estimated_print_time_s", j["estimated_print_time_s"]},
+            {"layer_count", j["layer_count"]},
+            {"filament_mm", j["filament_mm"]},
+            {"thumbnail", !m->thumbnail.empty()}};
 }
 
 }  // namespace
@@ -124,9 +51,34 @@ std::optional<response> route_files(route_context& ctx) {
     std::string why;
     if (ctx.path == "/api/v1/files" && req.method() == http::verb::get) {
         nlohmann::json out = nlohmann::json::array();
-        for (const auto& f : files.list())
-            out.push_back({{"path", f.path}, {"type", f.folder ? "folder" : "file"}, {"size", f.size}, {"modified", f.modified}});
-        return json_response(req, http::status::ok, {{"files", out}});
+        std::uint64_t budget = listing_analysis_budget;
+        for (const auto& f : files.list()) {
+            nlohmann::json e = {{"path", f.path}, {"type", f.folder ? "folder" : "file"}, {"origin", "local"}, {"size", f.size}, {"modified", f.modified}};
+            if (!f.folder) {
+                const auto path = files.root() / f.path;
+                std::optional<file_metadata> m = ctx.app.metadata().peek(f.path, path);
+                if (!m && f.size <= budget) {
+                    budget -= f.size;
+                    m = ctx.app.metadata().get(f.path, path, why);
+                }
+                e["analysis"] = summary(m);
+            }
+            out.push_back(std::move(e));
+        }
+        for (const auto& f : ctx.app.printer().sd_files())
+            out.push_back({{"path", f.name}, {"type", "file"}, {"origin", "sdcard"},
+                           {"size", f.size ? nlohmann::json(f.size) : nlohmann::json(nullptr)}, {"modified", nullptr}});
+        return json_response(req, http::status::ok, {{"files", out}, {"sdcard_ready", ctx.app.printer().sd_listed()}});
+    }
+    if (ctx.path == "/api/v1/sdcard" && req.method() == http::verb::get) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& f : ctx.app.printer().sd_files())
+            out.push_back({{"path", f.name}, {"size", f.size ? nlohmann::json(f.size) : nlohmann::json(nullptr)}});
+        return json_response(req, http::status::ok, {{"ready", ctx.app.printer().sd_listed()}, {"files", out}});
+    }
+    if (ctx.path == "/api/v1/sdcard/refresh" && req.method() == http::verb::post) {
+        if (!ctx.app.printer().refresh_sd_files(why)) return error_response(req, http::status::conflict, why);
+        return json_response(req, http::status::accepted, {{"refreshing", true}});
     }
     if (ctx.path == "/api/v1/downloads" && req.method() == http::verb::get)
         return json_response(req, http::status::ok, {{"downloads", ctx.app.downloads().list()}});
@@ -144,6 +96,8 @@ std::optional<response> route_files(route_context& ctx) {
         if (!body->contains("to") || !(*body)["to"].is_string()) return error_response(req, http::status::bad_request, "to: required");
         if (!files.move((*body)["from"].get<std::string>(), (*body)["to"].get<std::string>(), why))
             return error_response(req, http::status::conflict, why);
+        for (const char* k : {"from", "to"})
+            if (auto p = files.resolve((*body)[k].get<std::string>(), why)) ctx.app.metadata().invalidate(cache_key(files, *p));
         return json_response(req, http::status::ok, {{"path", (*body)["to"]}});
     }
     if (ctx.path.rfind(files_prefix, 0) == 0 && req.method() == http::verb::delete_) {
@@ -151,16 +105,18 @@ std::optional<response> route_files(route_context& ctx) {
         auto* job_file = ctx.app.printer().job_active() ? &ctx.app.printer() : nullptr;
         if (job_file && ctx.app.printer().job_json().value("file", "") == rel)
             return error_response(req, http::status::conflict, "the file is being printed");
+        auto resolved = files.resolve(rel, why);
         if (!files.remove(rel, why)) return error_response(req, http::status::not_found, why);
+        if (resolved) ctx.app.metadata().invalidate(cache_key(files, *resolved));
         return json_response(req, http::status::ok, {{"deleted", rel}});
     }
     for (const std::string prefix : {"/api/v1/metadata/", "/api/v1/thumbnail/"}) {
         if (ctx.path.rfind(prefix, 0) != 0 || req.method() != http::verb::get) continue;
         auto path = files.resolve(percent_decode(ctx.path.substr(prefix.size())), why);
         if (!path) return error_response(req, http::status::bad_request, why);
-        const auto* a = cache().get(*path, why);
+        const auto a = ctx.app.metadata().get(cache_key(files, *path), *path, why);
         if (!a) return error_response(req, http::status::not_found, why);
-        if (prefix == "/api/v1/metadata/") return text_response(req, http::status::ok, a->metadata, "application/json");
+        if (prefix == "/api/v1/metadata/") return text_response(req, http::status::ok, a->json, "application/json");
         if (a->thumbnail.empty()) return error_response(req, http::status::not_found, "the file has no thumbnail");
         return text_response(req, http::status::ok, a->thumbnail, a->thumbnail_type);
     }

@@ -22,7 +22,8 @@ nlohmann::json row_json(const history_row& r) {
             {"bed_max", r.bed_max},
             {"cause", r.cause},
             {"last_line", r.last_line},
-            {"last_z", r.last_z ? nlohmann::json(*r.last_z) : nlohmann::json(nullptr)}};
+            {"last_z", r.last_z ? nlohmann::json(*r.last_z) : nlohmann::json(nullptr)},
+            {"origin", r.origin}};
 }
 
 std::optional<std::int64_t> to_int(std::string_view s) {
@@ -41,6 +42,8 @@ response route_resume(route_context& ctx, const std::string& prefix) {
     if (!row) return error_response(req, http::status::not_found, "no such job");
     if (row->status != "interrupted" && row->status != "failed")
         return error_response(req, http::status::conflict, "only an interrupted or failed job can be resumed");
+    if (row->origin != "local")
+        return error_response(req, http::status::conflict, "a print from the printer's SD card cannot be resumed from here");
     std::string why;
     auto source = ctx.app.files().resolve(row->file, why);
     if (!source) return error_response(req, http::status::not_found, "the job's file: " + why);

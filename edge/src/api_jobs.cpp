@@ -20,6 +20,17 @@ std::optional<response> route_jobs(route_context& ctx) {
         if (!body->contains("file") || !(*body)["file"].is_string())
             return error_response(req, http::status::bad_request, "file: a file path is required");
         const auto rel = (*body)["file"].get<std::string>();
+        std::string origin = "local";
+        if (body->contains("origin")) {
+            if (!(*body)["origin"].is_string()) return error_response(req, http::status::bad_request, "origin: local or sdcard");
+            origin = (*body)["origin"].get<std::string>();
+        }
+        if (origin == "sdcard") {
+            if (!printer.start_sd_print(rel, ctx.user, why))
+                return error_response(req, why.starts_with("no such") ? http::status::not_found : http::status::conflict, "file: " + why);
+            return json_response(req, http::status::ok, printer.job_json());
+        }
+        if (origin != "local") return error_response(req, http::status::bad_request, "origin: local or sdcard");
         auto path = ctx.app.files().resolve(rel, why);
         if (!path) return error_response(req, http::status::bad_request, "file: " + why);
         std::error_code ec;

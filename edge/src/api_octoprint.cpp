@@ -1,6 +1,6 @@
 // The OctoPrint-compatible subset that PrusaSlicer, OrcaSlicer, Cura and phone apps use:
-// /api/version, /api/server, /api/printer, /api/job (GET, POST). Uploads to
-// /api/files/local are in upload_route.cpp. The API key is checked in http_session.cpp.
+// /api/version, /api/server, /api/printer, /api/job (GET, POST), /api/files (local and the
+// printer's SD card), /api/printer/sd. Uploads to /api/files/local are in upload_route.cpp. The API key is checked in http_session.cpp.
 #include "http_types.hpp"
 #include "printgate/edge/edge_app.hpp"
 
@@ -28,7 +28,48 @@ nlohmann::json octoprint_state(edge_app& app) {
                        {"error", s == host_state::error},
                        {"ready", s == host_state::operational},
                        {"closedOrError", !operational},
-                       {"sdReady", false}}}};
+                       {"sdReady", app.printer().sd_listed()}}}};
+}
+
+// OctoPrint's file entries (flat: a file in a folder carries its folder in `path`).
+nlohmann::json octoprint_files(edge_app& app, bool local, bool sdcard) {
+    nlohmann::json out = nlohmann::json::array();
+    if (local) {
+        for (const auto& f : app.files().list()) {
+            if (f.folder) continue;
+            const auto slash = f.path.rfind('/');
+            out.push_back({{"name", slash == std::string::npos ? f.path : f.path.substr(slash + 1)},
+                           {"path", f.path},
+                           {"display", f.path},
+                           {"type", "machinecode"},
+                           {"typePath", {"machinecode", "gcode"}},
+                           {"origin", "local"},
+                           {"size", f.size},
+                           {"date", f.modified},
+                           {"refs", {{"resource", "/api/files/local/" + f.path}, {"download", "/api/v1/files/" + f.path}}}});
+        }
+    }
+    if (sdcard) {
+        for (const auto& f : app.printer().sd_files()) {
+            nlohmann::json e = {{"name", f.name},
+                                {"path", f.name},
+                                {"display", f.name},
+                                {"type", "machinecode"},
+                                {"typePath", {"machinecode", "gcode"}},
+                                {"origin", "sdcard"},
+                                {"refs", {{"resource", "/api/files/sdcard/" + f.name}}}};
+            if (f.size) e["size"] = f.size;
+            out.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+response no_content(const request& req) {
+    response res{http::status::no_content, req.version()};
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    return res;
 }
 
 }  // namespace
@@ -53,6 +94,37 @@ std::optional<response> route_octoprint(route_context& ctx) {
         }
         return json_response(req, http::status::ok, {{"state", octoprint_state(app)}, {"temperature", temps}});
     }
+    if (get && (ctx.path == "/api/files" || ctx.path == "/api/files/local" || ctx.path == "/api/files/sdcard")) {
+        const bool local = ctx.path != "/api/files/sdcard", sdcard = ctx.path != "/api/files/local";
+        return json_response(req, http::status::ok, {{"files", octoprint_files(app, local, sdcard)}});
+    }
+    if (ctx.path == "/api/printer/sd") {
+        if (get) return json_response(req, http::status::ok, {{"ready", app.printer().sd_listed()}});
+        if (req.method() != http::verb::post) return error_response(req, http::status::method_not_allowed, "GET or POST");
+        std::optional<response> err;
+        auto body = json_body(ctx, err);
+        if (!body) return err;
+        if (body->value("command", "") != "refresh") return error_response(req, http::status::bad_request, "command: refresh");
+        std::string why;
+        if (!app.printer().refresh_sd_files(why)) return error_response(req, http::status::conflict, why);
+        return no_content(req);
+    }
+    const std::string sd_prefix = "/api/files/sdcard/";
+    if (ctx.path.rfind(sd_prefix, 0) == 0 && ctx.path.size() > sd_prefix.size()) {
+        if (req.method() != http::verb::post) return error_response(req, http::status::method_not_allowed, "POST");
+        std::optional<response> err;
+        auto body = json_body(ctx, err);
+        if (!body) return err;
+        if (body->value("command", "") != "select") return error_response(req, http::status::bad_request, "command: select");
+        const auto print = body->find("print");
+        if (print == body->end() || *print != true)
+            return error_response(req, http::status::conflict, "print: only select with print=true is supported");
+        std::string why;
+        const auto name = percent_decode(ctx.path.substr(sd_prefix.size()));
+        if (!app.printer().start_sd_print(name, ctx.user, why))
+            return error_response(req, why.starts_with("no such") ? http::status::not_found : http::status::conflict, why);
+        return no_content(req);
+    }
     if (ctx.path == "/api/job") {
         if (get) {
             auto j = app.printer().job_json();
@@ -60,7 +132,7 @@ std::optional<response> route_octoprint(route_context& ctx) {
             return json_response(
                 req, http::status::ok,
                 {{"state", octoprint_state(app)["text"]},
-                 {"job", {{"file", {{"name", active ? j["file"] : nlohmann::json(nullptr)}, {"origin", "local"}}},
+                 {"job", {{"file", {{"name", active ? j["file"] : nlohmann::json(nullptr)}, {"origin", j.value("origin", "local")}}},
                           {"estimatedPrintTime", active ? j["estimate_s"] : nlohmann::json(nullptr)}}},
                  {"progress", {{"completion", active ? nlohmann::json(j.value("fraction", 0.0) * 100) : nlohmann::json(nullptr)},
                                {"filepos", active ? j["bytes_acked"] : nlohmann::json(nullptr)},
@@ -89,10 +161,7 @@ std::optional<response> route_octoprint(route_context& ctx) {
             return error_response(req, http::status::bad_request, "command: start, cancel or pause");
         }
         if (!ok) return error_response(req, http::status::conflict, why);
-        response res{http::status::no_content, req.version()};
-        res.keep_alive(req.keep_alive());
-        res.prepare_payload();
-        return res;
+        return no_content(req);
     }
     return std::nullopt;
 }

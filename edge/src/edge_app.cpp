@@ -126,6 +126,7 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
       config_(std::move(config)),
       history_(std::move(history)),
       files_(config_.state_dir / "files"),
+      metadata_(config_.state_dir / "metadata.db"),
       http_(*this),
       api_key_(std::move(api_key)) {
     printer_ = std::make_unique<printer_manager>(ex_, config_, *history_);
@@ -156,6 +157,7 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
     downloads_ = std::make_unique<gcode_downloader>(ex_, config_, files_.root(), [this](const download_record& r) {
         auto data = to_json(r);
         data["event"] = r.status == "done" ? "download_done" : "download_failed";
+        if (r.status == "done") metadata_.invalidate(r.file);
         publish({"event", printer_->envelope("event", std::move(data))});
     });
 #ifdef PRINTGATE_EDGE_HAS_CAMERA

@@ -1,5 +1,7 @@
 #include "printgate/edge/history_store.hpp"
 
+#include "sqlite_statement.hpp"
+
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
@@ -10,28 +12,11 @@ namespace printgate::edge {
 
 namespace {
 
-// A prepared statement that finalizes itself.
-class statement {
-public:
-    statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-    ~statement() { sqlite3_finalize(stmt_); }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
-    explicit operator bool() const { return stmt_ != nullptr; }
-    sqlite3_stmt* get() { return stmt_; }
-    void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-    void bind(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
-    void bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-    void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
-    int step() { return sqlite3_step(stmt_); }
-
-private:
-    sqlite3_stmt* stmt_ = nullptr;
-};
+using statement = sqlite_statement;
 
 constexpr const char* columns =
     "id, file, user, status, started_at, ended_at, print_time_s, filament_mm, hotend_max, bed_max, cause, "
-    "last_line, last_z";
+    "last_line, last_z, origin";
 
 history_row read_row(sqlite3_stmt* s) {
     auto text = [&](int i) {
@@ -52,6 +37,7 @@ history_row read_row(sqlite3_stmt* s) {
     r.cause = text(10);
     r.last_line = static_cast<std::uint64_t>(sqlite3_column_int64(s, 11));
     if (sqlite3_column_type(s, 12) != SQLITE_NULL) r.last_z = sqlite3_column_double(s, 12);
+    r.origin = text(13);
     return r;
 }
 
@@ -85,6 +71,16 @@ std::unique_ptr<history_store> history_store::open(const std::filesystem::path& 
         error = "cannot set up " + file.string() + ": " + sqlite3_errmsg(db);
         return nullptr;
     }
+    // Journals written before SD card printing have no origin column: every row was a local file.
+    bool has_origin = false;
+    {
+        statement info(db, "SELECT 1 FROM pragma_table_info('jobs') WHERE name='origin'");
+        has_origin = info && info.step() == SQLITE_ROW;
+    }
+    if (!has_origin && !store->exec("ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'local'")) {
+        error = "cannot set up " + file.string() + ": " + sqlite3_errmsg(db);
+        return nullptr;
+    }
     return store;
 }
 
@@ -108,12 +104,14 @@ int history_store::mark_interrupted(std::int64_t now) {
     return sqlite3_changes(db_);
 }
 
-std::int64_t history_store::begin_job(const std::string& file, const std::string& user, std::int64_t now) {
-    statement s(db_, "INSERT INTO jobs(file, user, status, started_at) VALUES(?1, ?2, 'printing', ?3)");
+std::int64_t history_store::begin_job(const std::string& file, const std::string& user, std::int64_t now,
+                                     const std::string& origin) {
+    statement s(db_, "INSERT INTO jobs(file, user, status, started_at, origin) VALUES(?1, ?2, 'printing', ?3, ?4)");
     if (!s) return 0;
     s.bind(1, file);
     s.bind(2, user);
     s.bind(3, now);
+    s.bind(4, origin);
     if (s.step() != SQLITE_DONE) return 0;
     return sqlite3_last_insert_rowid(db_);
 }

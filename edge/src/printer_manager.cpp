@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace printgate::edge {
 
@@ -57,20 +58,53 @@ void printer_manager::retire_host() {
 
 host_callbacks printer_manager::callbacks() {
     host_callbacks cb;
-    cb.on_state = [this](host_state s, const std::string& reason) {
-        last_reason_ = reason;
-        publish("state", "status", state_json());
-        if (s == host_state::disconnected || s == host_state::error)
-            publish("event", "event", {{"event", s == host_state::error ? "error" : "disconnected"}, {"message", reason}});
-    };
-    cb.on_event = [this](const host_event& e) {
-        publish("event", "event", {{"event", to_string(e.what)}, {"message", e.message}});
-    };
+    cb.on_state = [this](host_state s, const std::string& reason) { on_host_state(s, reason); };
+    cb.on_event = [this](const host_event& e) { on_host_event(e); };
     cb.on_temperatures = [this](const std::vector<heater_reading>& t) { on_temperatures(t); };
     cb.on_terminal = [this](bool sent, const std::string& line) { on_terminal(sent, line); };
     cb.on_progress = [this](const job_progress& p) { on_progress(p); };
     cb.on_job_done = [this](const job_result& r) { on_job_done(r); };
+    cb.on_sd_files = [this](const std::vector<sd_file>& files) {
+        sd_files_ = files;
+        sd_listed_ = true;
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& f : sd_files_) list.push_back({{"name", f.name}, {"size", f.size}});
+        publish("sd_files", "status", {{"topic", "sd_files"}, {"files", std::move(list)}});
+    };
+    cb.on_sd_progress = [this](std::uint64_t done, std::uint64_t total) { on_sd_progress(done, total); };
     return cb;
+}
+
+void printer_manager::on_host_state(host_state s, const std::string& reason) {
+    last_reason_ = reason;
+    if (s == host_state::operational && !sd_list_asked_ && host_ && host_->firmware().has("SDCARD")) {
+        // Once per connection (the host is ready for commands when it reports operational).
+        sd_list_asked_ = true;
+        std::string why;
+        if (!refresh_sd_files(why)) spdlog::info("SD card list: {}", why);
+    }
+    if (s == host_state::disconnected || s == host_state::error || s == host_state::connecting) {
+        sd_list_asked_ = false;
+        sd_listed_ = false;
+        sd_files_.clear();
+        if (job_ && job_->sd)
+            finish_sd_job(job_status::interrupted,
+                          "the connection to the printer was lost during an SD card print (" + reason +
+                              "); the printer may still be printing from its card");
+    }
+    publish("state", "status", state_json());
+    if (s == host_state::disconnected || s == host_state::error)
+        publish("event", "event", {{"event", s == host_state::error ? "error" : "disconnected"}, {"message", reason}});
+}
+
+void printer_manager::on_host_event(const host_event& e) {
+    publish("event", "event", {{"event", to_string(e.what)}, {"message", e.message}});
+    if (!job_ || !job_->sd) return;
+    if (e.what == host_event::kind::sd_done) finish_sd_job(job_status::completed, "");
+    else if (e.what == host_event::kind::firmware_error && e.message.starts_with("open failed"))
+        finish_sd_job(job_status::failed, "the printer could not open the file on its SD card (" + e.message + ")");
+    else if (e.what == host_event::kind::firmware_reset || e.what == host_event::kind::alert)
+        finish_sd_job(job_status::failed, e.message);
 }
 
 bool printer_manager::connect(const std::string& port, unsigned baud, std::string& why) {
@@ -108,7 +142,80 @@ void printer_manager::disconnect() {
     publish("state", "status", state_json());
 }
 
-host_state printer_manager::state() const { return host_ ? host_->state() : host_state::disconnected; }
+host_state printer_manager::state() const {
+    const auto s = host_ ? host_->state() : host_state::disconnected;
+    if (s == host_state::operational && job_ && job_->sd) return job_->sd_paused ? host_state::paused : host_state::printing;
+    return s;
+}
+
+bool printer_manager::refresh_sd_files(std::string& why) {
+    if (!host_) {
+        why = "no printer is connected";
+        return false;
+    }
+    if (!host_->firmware().has("SDCARD")) {
+        why = "the printer reports no SD card support";
+        return false;
+    }
+    return host_->sd_list(why);
+}
+
+bool printer_manager::start_sd_print(const std::string& name, const std::string& user, std::string& why) {
+    if (!host_) {
+        why = "no printer is connected";
+        return false;
+    }
+    if (job_) {
+        why = "a job is already running";
+        return false;
+    }
+    // Only a name the firmware listed: M23 takes the rest of its line as the name.
+    auto same = [&](const sd_file& f) {
+        return f.name.size() == name.size() && std::equal(f.name.begin(), f.name.end(), name.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    auto it = std::find_if(sd_files_.begin(), sd_files_.end(), same);
+    if (it == sd_files_.end()) {
+        why = sd_listed_ ? "no such file on the SD card" : "the SD card has not been listed yet";
+        return false;
+    }
+    const auto file = *it;
+    if (!host_->sd_print(file.name, why)) return false;
+    running_job job;
+    job.sd = true;
+    job.file = file.name;
+    job.user = user;
+    job.started = clock_.now();
+    job.progress.bytes_total = file.size;
+    job.history_id = history_.begin_job(file.name, user, wall_now(), "sdcard");
+    job.last_checkpoint = job.started;
+    job_ = std::move(job);
+    last_job_result_.reset();
+    publish("job", "event", {{"event", "print_started"}, {"file", file.name}, {"origin", "sdcard"}, {"user", user}});
+    publish("state", "status", state_json());
+    return true;
+}
+
+void printer_manager::on_sd_progress(std::uint64_t done, std::uint64_t total) {
+    if (!job_ || !job_->sd) return;
+    auto p = job_->progress;
+    p.bytes_acked = done;
+    if (total) p.bytes_total = total;
+    on_progress(p);
+}
+
+void printer_manager::finish_sd_job(job_status status, const std::string& reason) {
+    if (!job_ || !job_->sd) return;
+    job_result r;
+    r.status = status;
+    r.reason = reason;
+    r.file = job_->file;
+    r.progress = job_->progress;
+    if (status == job_status::completed) r.progress.bytes_acked = r.progress.bytes_total;
+    r.elapsed = clock_.now() - job_->started;
+    on_job_done(r);
+}
 
 bool printer_manager::start_print(const std::filesystem::path& file, const std::string& display_name,
                                   const std::string& user, std::string& why) {
@@ -148,7 +255,13 @@ bool printer_manager::pause(std::string& why) {
         why = "no job is running";
         return false;
     }
-    if (!host_->pause_job(why)) return false;
+    if (job_->sd) {
+        if (!host_->sd_pause(why)) return false;
+        job_->sd_paused = true;
+        publish("state", "status", state_json());
+    } else if (!host_->pause_job(why)) {
+        return false;
+    }
     publish("job", "event", {{"event", "print_paused"}, {"file", job_->file}});
     return true;
 }
@@ -158,7 +271,13 @@ bool printer_manager::resume(std::string& why) {
         why = "no job is running";
         return false;
     }
-    if (!host_->resume_job(why)) return false;
+    if (job_->sd) {
+        if (!host_->sd_resume(why)) return false;
+        job_->sd_paused = false;
+        publish("state", "status", state_json());
+    } else if (!host_->resume_job(why)) {
+        return false;
+    }
     publish("job", "event", {{"event", "print_resumed"}, {"file", job_->file}});
     return true;
 }
@@ -167,6 +286,12 @@ bool printer_manager::cancel(std::string& why) {
     if (!host_ || !job_) {
         why = "no job is running";
         return false;
+    }
+    if (job_->sd) {
+        // M524 closes the file and stops the motion; the firmware says nothing more about it.
+        if (!host_->sd_abort(why)) return false;
+        finish_sd_job(job_status::cancelled, "cancelled");
+        return true;
     }
     return host_->cancel_job(why);
 }
@@ -225,6 +350,7 @@ void printer_manager::on_job_done(const job_result& r) {
     if (r.progress.z_known) row.last_z = r.progress.z;
     history_.finish_job(row);
     nlohmann::json result = {{"file", job_->file},
+                             {"origin", job_->sd ? "sdcard" : "local"},
                              {"status", row.status},
                              {"reason", r.reason},
                              {"history_id", row.id},
@@ -285,6 +411,7 @@ nlohmann::json printer_manager::job_json() const {
     return {{"topic", "progress"},
             {"active", true},
             {"file", job_->file},
+            {"origin", job_->sd ? "sdcard" : "local"},
             {"user", job_->user},
             {"history_id", job_->history_id},
             {"state", to_string(state())},

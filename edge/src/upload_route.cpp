@@ -104,6 +104,7 @@ net::awaitable<response> receive_upload(common::any_stream& stream, beast::flat_
     }
     const std::uint64_t size = receiver.file()->size();
     receiver.file().reset();
+    app.metadata().invalidate(target.lexically_relative(app.files().root()).generic_string());
 
     bool printing = false;
     std::string print_error;

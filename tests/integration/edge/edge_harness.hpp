@@ -177,11 +177,14 @@ private:
     int port_ = 0;
 };
 
-// --demo with the real simulator (fast homing), state in `state`.
-inline std::vector<std::string> demo_args(const temp_dir& dir, const fs::path& state, const std::string& extra_toml = {}) {
+// --demo with the real simulator (fast homing, plus `sim_args`), state in `state`.
+inline std::vector<std::string> demo_args(const temp_dir& dir, const fs::path& state, const std::string& extra_toml = {},
+                                          const std::vector<std::string>& sim_args = {}) {
     auto cfg = dir / "edge.toml";
+    std::string args = "\"--home-time\", \"0.1\"";
+    for (const auto& a : sim_args) args += ", " + nlohmann::json(a).dump();  // a JSON string is a TOML basic string
     printgate::testing::write_file(cfg, "[demo]\nsim_binary = \"" + std::string(PRINTGATE_SIM_BIN) +
-                                            "\"\nsim_args = [\"--home-time\", \"0.1\"]\n" + extra_toml);
+                                            "\"\nsim_args = [" + args + "]\n" + extra_toml);
     return {"--demo", "--config", cfg.string(), "--state-dir", state.string()};
 }
 

@@ -62,3 +62,18 @@ TEST(history_store, finish_list_and_totals) {
     EXPECT_TRUE(store->checkpoint(rows[0].id, 1, std::nullopt, 0, 0));
     EXPECT_EQ(store->get(rows[0].id)->last_line, 50u);
 }
+
+TEST(history_store, a_row_keeps_where_the_file_was_printed_from) {
+    printgate::testing::temp_dir dir;
+    std::string why;
+    auto store = history_store::open(dir / "edge.db", why);
+    ASSERT_TRUE(store) << why;
+    const auto local = store->begin_job("a.gcode", "owner", 1000);
+    const auto sd = store->begin_job("CUBE.GCO", "owner", 1001, "sdcard");
+    EXPECT_EQ(store->get(local)->origin, "local");
+    EXPECT_EQ(store->get(sd)->origin, "sdcard");
+    store.reset();
+    store = history_store::open(dir / "edge.db", why);  // the column is there already
+    ASSERT_TRUE(store) << why;
+    EXPECT_EQ(store->list(10)[0].origin, "sdcard");
+}

@@ -5,6 +5,7 @@
 #include "printgate/edge/file_store.hpp"
 #include "printgate/edge/history_store.hpp"
 #include "printgate/edge/http_server.hpp"
+#include "printgate/edge/metadata_cache.hpp"
 #include "printgate/edge/printer_manager.hpp"
 #include "printgate/edge/push_hub.hpp"
 
@@ -39,6 +40,7 @@ public:
     printer_manager& printer() { return *printer_; }
     file_store& files() { return files_; }
     history_store& history() { return *history_; }
+    metadata_cache& metadata() { return metadata_; }  // STATE/metadata.db
     push_hub& hub() { return hub_; }
     http_server& http() { return http_; }
     const std::string& api_key() const { return api_key_; }
@@ -62,6 +64,7 @@ private:
     edge_config config_;
     std::unique_ptr<history_store> history_;
     file_store files_;
+    metadata_cache metadata_;
     std::unique_ptr<printer_manager> printer_;
     push_hub hub_;
     http_server http_;

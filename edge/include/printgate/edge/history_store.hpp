@@ -27,6 +27,7 @@ struct history_row {
     std::string cause;                   // why it failed / was interrupted
     std::uint64_t last_line = 0;         // last acknowledged file line
     std::optional<double> last_z;
+    std::string origin = "local";        // local (a file here) or sdcard (the printer's card)
 };
 
 struct history_totals {
@@ -45,7 +46,8 @@ public:
     // Rows left 'printing' by a process that died become 'interrupted'. Returns how many.
     int mark_interrupted(std::int64_t now);
 
-    std::int64_t begin_job(const std::string& file, const std::string& user, std::int64_t now);
+    std::int64_t begin_job(const std::string& file, const std::string& user, std::int64_t now,
+                           const std::string& origin = "local");
     bool checkpoint(std::int64_t id, std::uint64_t last_line, std::optional<double> z, double hotend_max,
                     double bed_max);
     bool finish_job(const history_row& final_row);

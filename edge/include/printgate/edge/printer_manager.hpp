@@ -50,6 +50,17 @@ public:
     bool cancel(std::string& why);
     bool send_gcode(const std::string& command, std::string& why);
 
+    // The printer's SD card: the last list the firmware gave (M20), asked for when the
+    // printer connects and on request; a print from it (M23 + M24, progress from M27) is a
+    // job like any other: pause, resume, cancel, progress by bytes and a history row.
+    const std::vector<printer::sd_file>& sd_files() const { return sd_files_; }
+    bool sd_listed() const { return sd_listed_; }  // a list arrived since the printer connected
+    bool refresh_sd_files(std::string& why);
+    // `name` as the firmware listed it (case-insensitive); why = "no such file..." when it is not there.
+    bool start_sd_print(const std::string& name, const std::string& user, std::string& why);
+    bool job_from_sd() const { return job_ && job_->sd; }
+
+    // The host's state; while an SD print runs (the host itself stays operational) printing or paused.
     printer::host_state state() const;
     bool job_active() const { return job_.has_value(); }
     const std::string& port() const { return port_; }
@@ -78,11 +89,17 @@ private:
         printer::job_progress progress;
         std::chrono::steady_clock::time_point last_checkpoint{};
         std::chrono::steady_clock::time_point last_push{};
+        bool sd = false;         // printed by the firmware from its SD card
+        bool sd_paused = false;
     };
 
     printer::host_callbacks callbacks();
     void on_progress(const printer::job_progress& p);
     void on_job_done(const printer::job_result& r);
+    void on_host_state(printer::host_state s, const std::string& reason);
+    void on_host_event(const printer::host_event& e);
+    void on_sd_progress(std::uint64_t done, std::uint64_t total);
+    void finish_sd_job(printer::job_status status, const std::string& reason);
     void on_temperatures(const std::vector<printer::heater_reading>& t);
     void on_terminal(bool sent, const std::string& line);
     void flush_terminal();
@@ -105,6 +122,9 @@ private:
     std::vector<printer::heater_reading> temps_;
     std::chrono::steady_clock::time_point last_temp_push_{};
     std::optional<running_job> job_;
+    std::vector<printer::sd_file> sd_files_;
+    bool sd_listed_ = false;
+    bool sd_list_asked_ = false;  // since the printer last connected
     std::optional<nlohmann::json> last_job_result_;
     std::vector<std::function<void(const push_message&)>> listeners_;
     // Terminal lines go out in batches (a job sends and receives hundreds a second): one
