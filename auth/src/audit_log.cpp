@@ -10,7 +10,7 @@
 namespace printgate::auth {
 namespace {
 
-constexpr std::array<std::pair<audit_event, const char*>, 19> names{{
+constexpr std::array<std::pair<audit_event, const char*>, 20> names{{
     {audit_event::sign_in_success, "sign_in_success"},
     {audit_event::sign_in_failure, "sign_in_failure"},
     {audit_event::second_factor_failure, "second_factor_failure"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<audit_event, const char*>, 19> names{{
     {audit_event::user_created, "user_created"},
     {audit_event::user_disabled, "user_disabled"},
     {audit_event::user_enabled, "user_enabled"},
+    {audit_event::printer_command, "printer_command"},
 }};
 
 // Control characters would let a crafted user agent or device name forge lines in an

@@ -10,18 +10,6 @@
 namespace printgate::relay {
 namespace {
 
-std::string nav() {
-    return "<nav>" + link("/", "Account") + link("/password", "Password") + link("/sessions", "Sessions") +
-           link("/audit", "Audit log") + link("/api-keys", "API keys") + "</nav>\n";
-}
-
-http_reply needs_sign_in() { return see_other("/signin"); }
-
-http_reply bad_token() {
-    return html_page(403, "Refused", "This form is out of date or did not come from this relay. Reload the page "
-                                     "and try again.");
-}
-
 std::optional<std::int64_t> parse_id(std::string_view text) {
     if (text.empty() || text.size() > 18) return std::nullopt;
     std::int64_t v = 0;
@@ -41,7 +29,8 @@ http_reply auth_pages::account(call& c) {
     return layout_page(
         200, "printgate relay",
         nav() + paragraph("Signed in as " + c.user->name + " (" + auth::to_string(c.user->role) + ").") +
-            paragraph("Open a printer at https://NAME." + zone_ + "/.") + form_open("/signout") +
+            "<p>" + link("/printers", "Your printers") + ", or open one at https://NAME." + html_escape(zone_) +
+            "/.</p>\n" + form_open("/signout") +
             hidden_field("csrf", csrf) + "<button>Sign out</button></form>");
 }
 

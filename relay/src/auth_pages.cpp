@@ -19,8 +19,8 @@ std::string cookie_value(const request_view& request, std::string_view name) {
 
 }  // namespace
 
-auth_pages::auth_pages(auth_service& auth, std::string zone)
-    : auth_(auth), zone_(std::move(zone)), form_targets_("https://*." + zone_ + ":*") {}
+auth_pages::auth_pages(auth_service& auth, std::string zone, const printer_sources* printers)
+    : auth_(auth), zone_(std::move(zone)), printers_(printers), form_targets_("https://*." + zone_ + ":*") {}
 
 http_reply auth_pages::finish(http_reply reply) const {
     reply.headers.emplace_back("Content-Security-Policy", content_security_policy(form_targets_));
@@ -69,6 +69,7 @@ boost::asio::awaitable<http_reply> auth_pages::route(call& c) {
     if (p == "/audit") co_return audit(c);
     if (p == "/api-keys" || p == "/api-keys/revoke") co_return api_keys(c);
     if (p == "/signout") co_return sign_out(c);
+    if (p == "/printers" || p == "/printers/command") co_return printers(c);
     co_return html_page(404, "Not found", "The relay has no page at this address.");
 }
 

@@ -53,6 +53,19 @@ inline http_reply with_retry_after(http_reply r, std::chrono::seconds after) {
     return r;
 }
 
+// The links at the top of every account page.
+inline std::string nav() {
+    return "<nav>" + link("/", "Account") + link("/printers", "Printers") + link("/password", "Password") +
+           link("/sessions", "Sessions") + link("/audit", "Audit log") + link("/api-keys", "API keys") + "</nav>\n";
+}
+
+inline http_reply needs_sign_in() { return see_other("/signin"); }
+
+inline http_reply bad_token() {
+    return html_page(403, "Refused", "This form is out of date or did not come from this relay. Reload the page "
+                                     "and try again.");
+}
+
 inline std::string form_open(std::string_view action, std::string_view css_class = {}) {
     std::string out = "<form method=\"post\" action=\"" + html_escape(action) + "\"";
     if (!css_class.empty()) out += " class=\"" + html_escape(css_class) + "\"";

@@ -38,11 +38,6 @@ std::string id_text(const nlohmann::json& message) {
 
 }  // namespace
 
-control_directory& control_directory::instance() {
-    static control_directory directory;
-    return directory;
-}
-
 std::optional<control_directory::device_view> control_directory::find(const std::string& device_id) const {
     std::lock_guard lock(mutex_);
     auto it = devices_.find(device_id);
@@ -106,6 +101,19 @@ std::string control_directory::record(const std::string& device_id, const nlohma
     if (name != "state") return {};
     std::string after = string_field(*data, "state");
     return after != before ? after : std::string();
+}
+
+void control_directory::record_reply(const std::string& device_id, const nlohmann::json& message,
+                                     tunnel::wall_time now) {
+    nlohmann::json reply = {{"type", loggable(string_field(message, "type"))}, {"id", loggable(string_field(message, "id"))}};
+    if (reply["type"] == "error") {
+        const auto data = message.find("data");
+        if (data != message.end()) reply["message"] = loggable(string_field(*data, "message"));
+    }
+    std::lock_guard lock(mutex_);
+    auto& view = devices_[device_id].view;
+    view.last_reply = std::move(reply);
+    view.reply_at = now;
 }
 
 nlohmann::json answer_control(const nlohmann::json& message, const std::string& device_id, registry& devices,
@@ -173,6 +181,8 @@ boost::asio::awaitable<void> serve_control(common::any_stream stream, std::strin
         if (type == "status" || type == "event") {
             if (auto state = directory.record(device_id, message, now); !state.empty())
                 spdlog::info("control: device {} printer is {}", device_id, loggable(state));
+        } else if (type == "success" || type == "response" || (type == "error" && message.contains("data"))) {
+            directory.record_reply(device_id, message, now);
         }
         auto reply = answer_control(message, device_id, devices, ca, now);
         if (!reply.is_null() && !channel->send(reply)) break;

@@ -32,14 +32,16 @@ public:
         nlohmann::json status = nlohmann::json::object();
         nlohmann::json last_event;  // the data of the latest `event`, or null
         std::optional<tunnel::wall_time> status_at;  // when the latest status arrived
+        // The device's reply to the latest command sent from the relay: {type, id, message}
+        // (message only for an error), or null.
+        nlohmann::json last_reply;
+        std::optional<tunnel::wall_time> reply_at;
     };
-
-    // The directory serve_control() uses when it is not given one.
-    static control_directory& instance();
 
     std::optional<device_view> find(const std::string& device_id) const;
     // Sends a command to the device over its control stream; false when the device is not
-    // connected or its queue is full. The reply comes back on the stream and is logged.
+    // connected, the command is not one of the protocol's, or the queue is full. The reply
+    // comes back on the stream, is logged and kept as last_reply.
     bool send(const std::string& device_id, const nlohmann::json& command);
 
     void opened(const std::string& device_id, std::shared_ptr<tunnel::control_channel> channel, tunnel::wall_time now);
@@ -47,6 +49,8 @@ public:
     // A status or event push from the device. Returns the printer's state when this push
     // changed it (for the log), else an empty string.
     std::string record(const std::string& device_id, const nlohmann::json& message, tunnel::wall_time now);
+    // A reply (success, response, error) to a command the relay sent.
+    void record_reply(const std::string& device_id, const nlohmann::json& message, tunnel::wall_time now);
 
 private:
     struct entry {
@@ -62,7 +66,6 @@ nlohmann::json answer_control(const nlohmann::json& message, const std::string& 
                               const tunnel::identity_authority& ca, tunnel::wall_time now);
 
 boost::asio::awaitable<void> serve_control(common::any_stream stream, std::string device_id, registry& devices,
-                                           const tunnel::identity_authority& ca,
-                                           control_directory& directory = control_directory::instance());
+                                           const tunnel::identity_authority& ca, control_directory& directory);
 
 }  // namespace printgate::relay

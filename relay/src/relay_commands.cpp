@@ -163,7 +163,8 @@ int run_serve(const relay_args& in_args, const std::string& log_level) {
     browser_options browser;
     browser.zone = config->zone;
     session_gate gate_check(*auth.value(), config->zone);
-    auth_pages pages(*auth.value(), config->zone);
+    const printer_sources printers{**devices, tunnels, tunnels.control()};
+    auth_pages pages(*auth.value(), config->zone, &printers);
     browser_listener browsers(io.get_executor(), browser, tunnels, gate_check, pages);
     std::optional<demo_certificates> demo_certs;
     if (config->demo && config->https_certificate.empty()) {

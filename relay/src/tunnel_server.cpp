@@ -193,7 +193,7 @@ net::awaitable<void> tunnel_server::serve_device(std::shared_ptr<tunnel::session
             control_seen = true;
             net::co_spawn(executor_,
                           serve_control(common::any_stream(std::move(stream), "control:" + name), device_id, devices_,
-                                        ca_),
+                                        ca_, control_),
                           net::detached);
             continue;
         }

@@ -23,6 +23,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "control_service.hpp"
 #include "device_directory.hpp"
 #include "printgate/auth/login_limiter.hpp"
 #include "printgate/relay/ca_store.hpp"
@@ -66,6 +67,10 @@ public:
 
     [[nodiscard]] std::size_t live_tunnels() const { return live_.size(); }
 
+    // What each device's control stream said last (status, events, replies), and the way to
+    // send it commands.
+    control_directory& control() { return control_; }
+
 private:
     struct live_tunnel {
         std::string name;
@@ -89,6 +94,7 @@ private:
     std::int64_t generation_ = -1;
     std::unordered_map<std::string, live_tunnel> live_;  // by device id
     std::unordered_map<std::string, std::chrono::system_clock::time_point> last_seen_;  // by name
+    control_directory control_;
 };
 
 }  // namespace printgate::relay

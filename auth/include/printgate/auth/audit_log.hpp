@@ -35,6 +35,7 @@ enum class audit_event {
     user_created,
     user_disabled,
     user_enabled,
+    printer_command,  // a command sent to a printer from the relay's pages
 };
 
 const char* to_string(audit_event e);
