@@ -210,6 +210,12 @@ net::awaitable<browser_session::next> browser_session::handle(request_parser& pa
                                  body_unread);
 
     if (camera_fanout::takes(view.method, view.target, body_unread)) {
+        // A viewer gets the newest picture, not one that waited in a kernel send buffer,
+        // which Linux grows to megabytes for a slow reader: room for a few pictures only.
+        if (auto* tls = browser_.target<tls_stream>()) {
+            error_code ignored;
+            tls->socket().set_option(net::socket_base::send_buffer_size(camera_fanout::viewer_send_buffer), ignored);
+        }
         const bool again = co_await context_->cameras.serve(
             browser_, deadline_, {view.method, view.target, view.device, view.host, req.keep_alive()});
         co_return again ? next::keep_alive : next::close;

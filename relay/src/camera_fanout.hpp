@@ -51,6 +51,9 @@ struct camera_request_view {
 
 class camera_fanout {
 public:
+    // SO_SNDBUF of a viewer's connection (the kernel doubles it): a few pictures.
+    static constexpr int viewer_send_buffer = 64 * 1024;
+
     explicit camera_fanout(device_directory& devices, camera_fanout_options options = {});
     ~camera_fanout();
     camera_fanout(const camera_fanout&) = delete;

@@ -161,7 +161,11 @@ std::string printer_row(const row_input& in) {
             if (auto reason = text_field(*state_data, "reason"); !reason.empty()) state += " (" + reason + ")";
         }
         if (const auto* t = member(status, "temperatures")) temperatures = temperatures_text(*t);
-        if (const auto* p = member(status, "progress")) job = job_text(*p);
+        const auto printer_state = state_data ? text_field(*state_data, "state") : std::string();
+        // A job is shown while the printer prints or is paused; the last progress push may
+        // still say active for a moment after a cancel.
+        const bool in_job = printer_state == "printing" || printer_state == "pausing" || printer_state == "paused";
+        if (const auto* p = member(status, "progress"); p && in_job) job = job_text(*p);
         event = text_field(in.control->last_event, "event");
         if (in.control->reply_at) {
             const auto& r = in.control->last_reply;
@@ -169,11 +173,9 @@ std::string printer_row(const row_input& in) {
             if (auto why = text_field(r, "message"); !why.empty()) reply += ", " + why;
         }
         if (in.presence.online && state_data) {
-            const auto printer_state = text_field(*state_data, "state");
-            const bool job_active = flag_field(*state_data, "job_active");
             if (printer_state == "printing") buttons += command_form(name, command_choices[0], in.csrf);
             if (printer_state == "paused") buttons += command_form(name, command_choices[1], in.csrf);
-            if (job_active) buttons += command_form(name, command_choices[2], in.csrf);
+            if (in_job) buttons += command_form(name, command_choices[2], in.csrf);
         }
     }
     std::string row = "<tr id=\"printer-" + html_escape(name) + "\"><td>" +

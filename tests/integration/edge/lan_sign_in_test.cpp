@@ -209,12 +209,12 @@ TEST(lan_sign_in, a_browser_signs_in_with_password_and_totp_and_identity_headers
     const std::string guesser = "127.0.0.1", owner = "127.0.0.3";
 
     // Nobody signed in: the API says 401, a page sends the browser to the sign-in page.
-    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/printer").status, 401);
+    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state").status, 401);
     auto page = request_from(owner, port, "GET", "/");
     EXPECT_EQ(page.status, 303);
     EXPECT_EQ(header_value(page, "Location"), "/lan/sign-in");
     // Identity headers are not a sign-in, nor is a WebSocket upgrade without a session.
-    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/printer",
+    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state",
                            "X-Printgate-User: alice\r\nX-Forwarded-For: 192.168.1.5\r\nX-Forwarded-User: alice\r\n")
                   .status,
               401);
@@ -260,7 +260,7 @@ TEST(lan_sign_in, a_browser_signs_in_with_password_and_totp_and_identity_headers
     EXPECT_EQ(header_value(step1, "Location"), "/lan/second-factor");
     const auto half = set_cookie_value(step1, "printgate-session");
     ASSERT_FALSE(half.empty());
-    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/printer", "Cookie: printgate-session=" + half + "\r\n").status, 401);
+    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state", "Cookie: printgate-session=" + half + "\r\n").status, 401);
     auto code_page = request_from(owner, port, "GET", "/lan/second-factor", "Cookie: printgate-session=" + half + "\r\n");
     ASSERT_EQ(code_page.status, 200);
     // A step after the one `user add` used (replays are refused), and within a step of now.
@@ -275,9 +275,9 @@ TEST(lan_sign_in, a_browser_signs_in_with_password_and_totp_and_identity_headers
     EXPECT_NE(step2.head.find("HttpOnly; SameSite=Strict"), std::string::npos) << step2.head;
     const std::string session = "Cookie: printgate-session=" + full + "\r\n";
 
-    auto printer = request_from(owner, port, "GET", "/api/v1/printer", session);
+    auto printer = request_from(owner, port, "GET", "/api/v1/state", session);
     EXPECT_EQ(printer.status, 200) << printer.body;
-    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/printer", "Cookie: printgate-session=" + half + "\r\n").status, 401);
+    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state", "Cookie: printgate-session=" + half + "\r\n").status, 401);
     EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/ws", websocket_upgrade(session)).status, 101);
 
     // Sign-out (with the page's anti-CSRF value): the cookie counts for nothing again.
@@ -285,10 +285,10 @@ TEST(lan_sign_in, a_browser_signs_in_with_password_and_totp_and_identity_headers
     ASSERT_EQ(home.status, 200);
     EXPECT_NE(home.body.find("alice"), std::string::npos);
     EXPECT_EQ(request_from(owner, port, "POST", "/lan/sign-out", session, "csrf=wrong").status, 403);
-    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/printer", session).status, 200);
+    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state", session).status, 200);
     auto out = request_from(owner, port, "POST", "/lan/sign-out", session, "csrf=" + csrf_of(home));
     EXPECT_EQ(out.status, 303);
-    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/printer", session).status, 401);
+    EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state", session).status, 401);
     EXPECT_EQ(edge.log().find(password), std::string::npos);
 }
 
@@ -296,7 +296,7 @@ TEST(lan_sign_in, on_loopback_without_http_lan_nothing_changes) {
     temp_dir dir;
     edge_process edge(dir, demo_args(dir, dir / "state"));
     ASSERT_TRUE(edge.ready()) << edge.log();
-    EXPECT_EQ(request(edge.port(), "GET", "/api/v1/printer").status, 200);
+    EXPECT_EQ(request(edge.port(), "GET", "/api/v1/state").status, 200);
     EXPECT_EQ(request(edge.port(), "GET", "/lan/sign-in").status, 404);
     EXPECT_FALSE(fs::exists(dir / "state" / "auth.db"));
 }

@@ -150,9 +150,12 @@ TEST_F(printers_page, shows_each_printer_from_its_control_stream_and_sends_pause
 
     auto stopped = command(owner, csrf, "stop_print", "printer1", true);
     ASSERT_EQ(stopped.status, 303) << stopped.body;
-    row = page_when(owner, [](const std::string& r) { return has(r, ">operational") && has(r, "no job"); });
+    row = page_when(owner, [](const std::string& r) {
+        return has(r, ">operational") && has(r, "no job") && has(r, "relay-3");
+    });
     ASSERT_TRUE(has(row, "no job")) << row << "\n" << edge.err();
     EXPECT_TRUE(has(row, "last command relay-3: success")) << row;
+    EXPECT_FALSE(has(row, "<button>")) << row;
 
     // Every command is in the audit log with who sent it.
     auto audit = owner.get(apex("/audit"));
