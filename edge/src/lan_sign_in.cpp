@@ -2,6 +2,7 @@
 
 #include "printgate/auth/cookies.hpp"
 #include "printgate/auth/secret_bytes.hpp"
+#include "printgate/common/html_escape.hpp"
 #include "printgate/edge/edge_app.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -56,26 +57,12 @@ std::string set_cookie(std::string_view name, std::string_view value, std::strin
 
 std::string clear_cookie(std::string_view name) { return set_cookie(name, "", "; Max-Age=0"); }
 
-std::string escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
-        }
-    }
-    return out;
-}
 
 response page(const request& req, http::status status, std::string_view title, const std::string& body) {
     auto res = text_response(req, status,
                              "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
-                                 escape(title) + " - printgate</title></head><body><h1>" + escape(title) + "</h1>" + body +
+                                 common::html_escape(title) + " - printgate</title></head><body><h1>" + common::html_escape(title) + "</h1>" + body +
                                  "</body></html>\n",
                              "text/html; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
@@ -93,11 +80,11 @@ response redirect(const request& req, std::string_view location) {
 }
 
 std::string hidden(std::string_view name, std::string_view value) {
-    return "<input type=\"hidden\" name=\"" + escape(name) + "\" value=\"" + escape(value) + "\">";
+    return "<input type=\"hidden\" name=\"" + common::html_escape(name) + "\" value=\"" + common::html_escape(value) + "\">";
 }
 
 std::string message_line(std::string_view message) {
-    return message.empty() ? std::string{} : "<p role=\"alert\">" + escape(message) + "</p>";
+    return message.empty() ? std::string{} : "<p role=\"alert\">" + common::html_escape(message) + "</p>";
 }
 
 response sign_in_page(const request& req, http::status status, std::string_view form_token, std::string_view message) {
@@ -251,7 +238,7 @@ response signed_in_page(route_context& ctx, auth::account_service& accounts) {
     auto user = accounts.full_session(token, true);
     if (!user) return redirect(ctx.req, lan_sign_in_path);
     return page(ctx.req, http::status::ok, "Signed in",
-                "<p>Signed in as " + escape(user->name) +
+                "<p>Signed in as " + common::html_escape(user->name) +
                     ". The API under /api/v1 and the WebSocket answer this browser now.</p>"
                     "<form method=\"post\" action=\"/lan/sign-out\">" +
                     hidden("csrf", accounts.csrf_token(token)) + "<p><button>Sign out</button></p></form>");

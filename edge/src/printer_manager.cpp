@@ -160,7 +160,7 @@ bool printer_manager::refresh_sd_files(std::string& why) {
     return host_->sd_list(why);
 }
 
-bool printer_manager::start_sd_print(const std::string& name, const std::string& user, std::string& why) {
+bool printer_manager::can_start_job(std::string& why) const {
     if (!host_) {
         why = "no printer is connected";
         return false;
@@ -169,6 +169,11 @@ bool printer_manager::start_sd_print(const std::string& name, const std::string&
         why = "a job is already running";
         return false;
     }
+    return true;
+}
+
+bool printer_manager::start_sd_print(const std::string& name, const std::string& user, std::string& why) {
+    if (!can_start_job(why)) return false;
     // Only a name the firmware listed: M23 takes the rest of its line as the name.
     auto same = [&](const sd_file& f) {
         return f.name.size() == name.size() && std::equal(f.name.begin(), f.name.end(), name.begin(), [](char a, char b) {
@@ -219,14 +224,7 @@ void printer_manager::finish_sd_job(job_status status, const std::string& reason
 
 bool printer_manager::start_print(const std::filesystem::path& file, const std::string& display_name,
                                   const std::string& user, std::string& why) {
-    if (!host_) {
-        why = "no printer is connected";
-        return false;
-    }
-    if (job_) {
-        why = "a job is already running";
-        return false;
-    }
+    if (!can_start_job(why)) return false;
     std::error_code ec;
     auto streamer = job_streamer::open(file, ec, why);
     if (!streamer) return false;

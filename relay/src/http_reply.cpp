@@ -14,21 +14,6 @@ namespace printgate::relay {
 namespace net = boost::asio;
 namespace http = boost::beast::http;
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
-}
 
 http_reply html_page(unsigned status, std::string_view title, std::string_view message) {
     return layout_page(status, title, "<p>" + html_escape(message) + "</p>");

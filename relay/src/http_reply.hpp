@@ -11,6 +11,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <printgate/common/any_stream.hpp>
+#include <printgate/common/html_escape.hpp>
 
 namespace printgate::relay {
 
@@ -27,7 +28,7 @@ struct http_reply {
 };
 
 // HTML with &, <, >, " and ' escaped.
-std::string html_escape(std::string_view text);
+using common::html_escape;
 
 // A small, self-contained HTML page: `title` and `message` are plain text (escaped here).
 http_reply html_page(unsigned status, std::string_view title, std::string_view message);

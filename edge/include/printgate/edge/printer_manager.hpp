@@ -76,6 +76,9 @@ public:
     nlohmann::json envelope(const std::string& type, nlohmann::json data, const nlohmann::json& id = nullptr) const;
 
 private:
+    // A printer is connected and no job runs; else false with the reason in `why`.
+    bool can_start_job(std::string& why) const;
+
     struct running_job {
         std::string file;  // as shown to the user
         std::string user;
