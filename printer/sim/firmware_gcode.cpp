@@ -45,7 +45,8 @@ net::awaitable<firmware::reply> firmware::execute(const queued_command& q, const
             }
             co_return *r;
         }
-        if (auto r = execute_sd(cmd)) co_return *r;
+        if (options_.sd_card)
+            if (auto r = execute_sd(cmd)) co_return *r;
         const std::optional<reply> r = co_await execute_m(cmd);
         if (r) co_return *r;
     }
@@ -252,7 +253,7 @@ void firmware::report_capabilities() {
     cap("EMERGENCY_PARSER", options_.emergency_parser);
     cap("HOST_ACTION_COMMANDS", true);
     cap("PROMPT_SUPPORT", false);
-    cap("SDCARD", true);
+    cap("SDCARD", options_.sd_card);
     cap("REPEAT", false);
     cap("SD_WRITE", false);
     cap("AUTOREPORT_SD_STATUS", true);

@@ -104,6 +104,8 @@ std::optional<sim_options> parse_options(int argc, char** argv, int& exit_code) 
     app.add_option("--bed-tau", opt.bed_tau_s, "bed time constant, s")->check(CLI::Range(0.0, 3600.0));
     app.add_option("--sd-file", sd_specs, "NAME:PATH on the SD card (repeatable)");
     app.add_option("--sd-dir", sd_dirs, "every file of DIR on the SD card (repeatable)");
+    bool no_sd_card = false;
+    app.add_flag("--no-sd-card", no_sd_card, "firmware without SD card support (Cap:SDCARD:0)");
     app.add_option("--fault", fault_specs, "inject a fault (repeatable)");
     app.add_option("--log", opt.log_file, "executed-command log");
     app.add_option("--summary", opt.summary_file, "JSON summary written at exit");
@@ -132,6 +134,9 @@ std::optional<sim_options> parse_options(int argc, char** argv, int& exit_code) 
     opt.motion_time = !no_motion;
     for (const auto& spec : fault_specs)
         if (auto why = opt.faults.add(spec)) return fail(*why);
+    if (no_sd_card && !(sd_specs.empty() && sd_dirs.empty()))
+        return fail("--no-sd-card cannot be combined with --sd-file or --sd-dir");
+    opt.sd_card = !no_sd_card;
     if (auto why = load_sd_files(sd_specs, sd_dirs, opt)) return fail(*why);
     return opt;
 }

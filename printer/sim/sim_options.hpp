@@ -33,6 +33,7 @@ struct sim_options {
     double hotend_tau_s = 8;
     double bed_tau_s = 25;
     std::map<std::string, std::string> sd_files;  // name -> content
+    bool sd_card = true;  // false: firmware built without SD support (Cap:SDCARD:0, M20-M27 unknown)
     fault_plan faults;
     std::string log_file;
     std::string summary_file;
