@@ -1,25 +1,15 @@
 #include "printgate/edge/gcode_download.hpp"
 
 #include "http_types.hpp"
+#include "https_client.hpp"
 #include "outgoing_connection.hpp"
 #include "printgate/edge/file_store.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -30,12 +20,10 @@
 namespace printgate::edge {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr int max_redirects = 5;
 constexpr int max_running = 2;
 constexpr std::size_t records_kept = 20;
@@ -68,12 +56,6 @@ std::optional<download_url> follow(const download_url& from, const std::string& 
     return parse_download_url(location, allow_http, why);
 }
 
-std::string host_header(const download_url& u) {
-    const bool v6 = u.host.find(':') != std::string::npos;
-    std::string h = v6 ? "[" + u.host + "]" : u.host;
-    if (!((u.scheme == "https" && u.port == "443") || (u.scheme == "http" && u.port == "80"))) h += ":" + u.port;
-    return h;
-}
 
 }  // namespace
 
@@ -222,65 +204,53 @@ namespace {
 
 using shared_ptr = std::shared_ptr<gcode_downloader::shared>;
 
-// Request and answer on a connected stream (TCP or TLS); the body goes to a temporary file
-// committed to `target` only when it arrived whole. Returns an error text, or "" with
-// `redirect` set when the server points elsewhere.
-template <class Stream>
-net::awaitable<std::string> exchange(Stream& stream, gcode_downloader::shared& s, const download_url& u, int id,
-                                     const std::filesystem::path& target, std::string& redirect) {
-    http::request<http::empty_body> req{http::verb::get, u.target, 11};
-    req.set(http::field::host, host_header(u));
-    req.set(http::field::user_agent, "printgate-edge");
-    req.set(http::field::accept, "*/*");
-    req.keep_alive(false);
-    auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
-    if (wec) co_return "cannot send the request: " + describe_error(wec);
-
-    beast::flat_buffer buffer;
-    http::response_parser<http::buffer_body> res;
-    res.header_limit(16 * 1024);
-    res.body_limit(s.max_bytes);
-    const std::string too_large = fmt::format("the file is larger than the limit of {} bytes", s.max_bytes);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, res, use_tuple);
-    if (hec == http::error::body_limit) co_return too_large;  // a Content-Length over the cap
-    if (hec) co_return "no answer from the server: " + describe_error(hec);
-    const unsigned status = res.get().result_int();
-    if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-        redirect = std::string(res.get()[http::field::location]);
-        if (redirect.empty()) co_return fmt::format("the server answered {} without a Location", status);
-        co_return "";
-    }
-    if (status != 200) co_return fmt::format("the server answered {} {}", status, std::string(res.get().reason()));
-    if (auto length = res.content_length(); length && *length > s.max_bytes) co_return too_large;
-
-    std::error_code fec;
-    auto file = upload_file::create(s.root, fec);
-    if (!file) co_return "cannot store the file: " + fec.message();
-    std::array<char, 32 * 1024> chunk;
-    while (!res.is_done()) {
-        res.get().body().data = chunk.data();
-        res.get().body().size = chunk.size();
-        auto [ec, n] = co_await http::async_read(stream, buffer, res, use_tuple);
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec == http::error::body_limit) co_return too_large;
-        if (ec) co_return "the download broke off: " + describe_error(ec);
-        const std::size_t got = chunk.size() - res.get().body().size;
-        if (!file->write(std::span<const char>(chunk.data(), got), fec)) co_return "cannot store the file: " + fec.message();
-        if (auto* r = s.find(id)) r->bytes = file->size();
-    }
-    if (!file->commit(target, fec)) co_return "cannot store the file: " + fec.message();
-    co_return "";
-}
-
 // One request to one origin: connect_outgoing() (resolve, keep only acceptable addresses,
-// connect, check the peer, TLS with the host name verified), then exchange().
+// connect, check the peer, TLS with the host name verified), then http_exchange(). The body
+// goes to a temporary file committed to `target` only when it arrived whole. Returns an error
+// text, or "" with `redirect` set when the server points elsewhere.
 net::awaitable<std::string> fetch_once(shared_ptr s, const download_url& u, int id, const std::filesystem::path& target,
                                        std::chrono::steady_clock::time_point deadline, std::string& redirect) {
     outgoing_connection c;
     auto error = co_await connect_outgoing(s->ex, s->tls, u, s->allow_internal, "download.allow_internal", deadline, c);
     if (!error.empty()) co_return error;
-    if (c.tls) co_return co_await exchange(*c.tls, *s, u, id, target, redirect);
-    co_return co_await exchange(*c.tcp, *s, u, id, target, redirect);
+
+    client_limits limits;
+    limits.max_body_bytes = s->max_bytes;
+    limits.too_large = fmt::format("the file is larger than the limit of {} bytes", s->max_bytes);
+    std::string refused;
+    std::unique_ptr<upload_file> file;
+    // Named objects, not temporaries, for the co_await below (GCC 12 frees braced temporaries
+    // of a co_await expression wrongly).
+    const client_request request;
+    const client_head_fn on_head = [&](const client_response_head& head) {
+        const unsigned status = head.status;
+        if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+            redirect = head.location;
+            if (redirect.empty()) refused = fmt::format("the server answered {} without a Location", status);
+            return false;
+        }
+        if (status != 200) {
+            refused = fmt::format("the server answered {} {}", status, head.reason);
+            return false;
+        }
+        std::error_code fec;
+        file = upload_file::create(s->root, fec);
+        if (!file) refused = "cannot store the file: " + fec.message();
+        return file != nullptr;
+    };
+    const client_body_fn on_body = [&](std::span<const char> piece) -> std::string {
+        std::error_code fec;
+        if (!file->write(piece, fec)) return "cannot store the file: " + fec.message();
+        if (auto* r = s->find(id)) r->bytes = file->size();
+        return "";
+    };
+    error = co_await http_exchange(c, u, request, limits, on_head, on_body);
+    if (!error.empty()) co_return error;
+    if (!refused.empty()) co_return refused;
+    if (!file) co_return "";  // a redirect
+    std::error_code fec;
+    if (!file->commit(target, fec)) co_return "cannot store the file: " + fec.message();
+    co_return "";
 }
 
 net::awaitable<void> run_download(shared_ptr s, download_url url, int id, std::filesystem::path target) {

@@ -1,22 +1,20 @@
 #include "outgoing_connection.hpp"
 
+#include "printgate/tunnel/tls.hpp"
+#include "printgate/tunnel/tls_stream.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/error.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
-#include <memory>
 #include <vector>
 
 namespace printgate::edge {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -34,21 +32,40 @@ void configure_outgoing_tls(net::ssl::context& tls, const std::string& ca_file, 
     tls.set_verify_mode(net::ssl::verify_peer);
 }
 
-std::string describe_error(const boost::system::error_code& ec) {
-    return ec == beast::error::timeout ? "the time limit ran out" : ec.message();
+outgoing_connection::~outgoing_connection() {
+    if (state_) state_->deadline.cancel();
+}
+
+std::string outgoing_connection::describe(const boost::system::error_code& ec) const {
+    return state_ && state_->expired ? "the time limit ran out" : ec.message();
+}
+
+net::awaitable<void> outgoing_connection::shutdown() {
+    if (!state_ || !state_->stream) co_return;
+    co_await state_->stream.async_shutdown(use_tuple);
+    state_->stream.close();
 }
 
 net::awaitable<std::string> connect_outgoing(net::any_io_executor ex, net::ssl::context& tls, const download_url& u,
                                              bool allow_internal, const char* internal_key,
                                              std::chrono::steady_clock::time_point deadline, outgoing_connection& out) {
+    // The deadline closes whatever is open then: the resolver, the socket or the stream.
+    auto st = std::make_shared<outgoing_connection::state>(ex);
+    out.state_ = st;
     auto resolver = std::make_shared<tcp::resolver>(ex);
-    net::steady_timer resolve_limit(ex, deadline);
-    resolve_limit.async_wait([resolver](boost::system::error_code ec) {
-        if (!ec) resolver->cancel();
+    auto socket = std::make_shared<tcp::socket>(ex);
+    st->deadline.expires_at(deadline);
+    st->deadline.async_wait([weak = std::weak_ptr(st), resolver, socket](boost::system::error_code ec) {
+        auto s = weak.lock();
+        if (ec || !s) return;
+        s->expired = true;
+        resolver->cancel();
+        boost::system::error_code ignored;
+        socket->close(ignored);
+        s->stream.close();
     });
     auto [rec, results] = co_await resolver->async_resolve(u.host, u.port, use_tuple);
-    resolve_limit.cancel();
-    if (rec == net::error::operation_aborted) co_return "timed out resolving " + u.host;
+    if (st->expired) co_return "timed out resolving " + u.host;
     if (rec) co_return "cannot resolve " + u.host + ": " + rec.message();
 
     std::vector<tcp::endpoint> allowed;
@@ -61,30 +78,36 @@ net::awaitable<std::string> connect_outgoing(net::any_io_executor ex, net::ssl::
         co_return fmt::format("refused: {} is at {}, a loopback, private or link-local address ({})", u.host, refused,
                               internal_key);
 
-    beast::tcp_stream tcp_layer(ex);
-    tcp_layer.expires_at(deadline);
-    auto [cec, ep] = co_await tcp_layer.async_connect(allowed, use_tuple);
-    if (cec) co_return "cannot connect to " + u.host + ": " + describe_error(cec);
+    boost::system::error_code cec = net::error::host_not_found;
+    for (const auto& ep : allowed) {
+        if (st->expired) break;
+        boost::system::error_code ignored;
+        socket->close(ignored);
+        auto [ec] = co_await socket->async_connect(ep, use_tuple);
+        cec = ec;
+        if (!cec) break;
+    }
+    if (cec || st->expired) co_return "cannot connect to " + u.host + ": " + out.describe(cec);
     boost::system::error_code pec;
-    const auto peer = tcp_layer.socket().remote_endpoint(pec);
-    if (pec) co_return "cannot connect to " + u.host + ": " + describe_error(pec);
+    const auto peer = socket->remote_endpoint(pec);
+    if (pec) co_return "cannot connect to " + u.host + ": " + out.describe(pec);
     if (!allow_internal && is_internal_address(peer.address()))
         co_return fmt::format("refused: connected to {}, a loopback, private or link-local address",
                               peer.address().to_string());
 
+    const std::string peer_name = u.host + ":" + u.port;
     if (u.scheme == "http") {
-        out.tcp.emplace(std::move(tcp_layer));
+        st->stream = common::any_stream(std::move(*socket), peer_name);
         co_return "";
     }
-    out.tls.emplace(std::move(tcp_layer), tls);
-    auto& stream = *out.tls;
-    boost::system::error_code aec;
-    net::ip::make_address(u.host, aec);
-    if (aec && SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str()) != 1)
-        co_return "cannot set the TLS server name";
-    stream.set_verify_callback(net::ssl::host_name_verification(u.host));
-    auto [hec] = co_await stream.async_handshake(net::ssl::stream_base::client, use_tuple);
-    if (hec) co_return "TLS with " + u.host + " failed: " + describe_error(hec);
+    tunnel::tls_stream stream(std::move(*socket), tls);
+    // SNI, and the name (or address) the certificate must carry; ALPN offers HTTP/1.1.
+    if (auto prepared = tunnel::prepare_client(stream.native_handle(), u.host, "http/1.1"); !prepared)
+        co_return "TLS with " + u.host + " failed: " + prepared.message();
+    st->stream = common::any_stream(std::move(stream), peer_name);
+    auto* tls_layer = st->stream.target<tunnel::tls_stream>();
+    auto [hec] = co_await tls_layer->async_handshake(net::ssl::stream_base::client, use_tuple);
+    if (hec) co_return "TLS with " + u.host + " failed: " + out.describe(hec);
     co_return "";
 }
 

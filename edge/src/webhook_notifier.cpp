@@ -1,25 +1,17 @@
 #include "webhook_notifier.hpp"
 
+#include "https_client.hpp"
 #include "outgoing_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 namespace printgate::edge {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
@@ -77,30 +69,6 @@ net::awaitable<void> webhook_notifier::run() {
     running_ = false;
 }
 
-namespace {
-
-template <class Stream>
-net::awaitable<bool> post_on(Stream& stream, const download_url& url, const std::string& body) {
-    http::request<http::string_body> req{http::verb::post, url.target, 11};
-    req.set(http::field::host, url.host);
-    req.set(http::field::user_agent, "printgate-edge");
-    req.set(http::field::content_type, "application/json");
-    req.keep_alive(false);
-    req.body() = body;
-    req.prepare_payload();
-    auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
-    if (wec) co_return false;
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> res;
-    res.body_limit(64 * 1024);
-    auto [ec, n] = co_await http::async_read(stream, buffer, res, use_tuple);
-    if (ec) co_return false;
-    const auto status = res.get().result_int();
-    co_return status >= 200 && status < 300;
-}
-
-}  // namespace
-
 net::awaitable<bool> webhook_notifier::post(const download_url& url, const std::string& body) {
     outgoing_connection c;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -110,15 +78,23 @@ net::awaitable<bool> webhook_notifier::post(const download_url& url, const std::
         if (error.find("TLS") != std::string::npos) spdlog::warn("webhook: {}", error);
         co_return false;
     }
-    if (c.tls) {
-        const bool ok = co_await post_on(*c.tls, url, body);
-        co_await c.tls->async_shutdown(use_tuple);
-        co_return ok;
-    }
-    const bool ok = co_await post_on(*c.tcp, url, body);
-    boost::system::error_code ignored;
-    c.tcp->socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-    co_return ok;
+    client_request req;
+    req.post = true;
+    req.content_type = "application/json";
+    req.body = body;
+    client_limits limits;
+    limits.too_large = "the answer is larger than 64 KiB";
+    unsigned status = 0;
+    // Named objects, not temporaries, for the co_await (GCC 12 frees those wrongly).
+    const client_head_fn on_head = [&](const client_response_head& head) {
+        status = head.status;
+        return true;
+    };
+    const client_body_fn on_body = [](std::span<const char>) { return std::string(); };
+    error = co_await http_exchange(c, url, req, limits, on_head, on_body);
+    co_await c.shutdown();
+    if (!error.empty()) spdlog::debug("webhook: {}", error);
+    co_return error.empty() && status >= 200 && status < 300;
 }
 
 }  // namespace printgate::edge
