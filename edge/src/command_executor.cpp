@@ -30,6 +30,12 @@ json execute_command(edge_app& app, const command_request& c, const std::string&
                                     {{"state", printer.state_json()}, {"temperatures", printer.temperatures_json()},
                                      {"job", printer.job_json()}},
                                     c.id);
+        if (c.action == "start_print" && c.from_sd) {
+            // The same start as REST's {"origin": "sdcard"}: only a name the firmware listed.
+            if (!printer.start_sd_print(c.file_name, user, why))
+                return error_reply(app, why.starts_with("no such") ? "parameters.file_name" : "", why, c.id);
+            return ok({{"file", c.file_name}, {"origin", "sdcard"}});
+        }
         if (c.action == "start_print") {
             auto path = app.files().resolve(c.file_name, why);
             if (!path) return error_reply(app, "parameters.file_name", why, c.id);

@@ -51,8 +51,13 @@ void printer_control(command_request& c, const json& p) {
         only(p, {"url"});
         c.url = text(p, "url", 2048);
     } else if (c.action == "start_print") {
-        only(p, {"file_name"});
+        only(p, {"file_name", "origin"});
         c.file_name = text(p, "file_name", 1024);
+        if (auto o = p.find("origin"); o != p.end()) {
+            if (!o->is_string() || (*o != "local" && *o != "sdcard"))
+                throw failure{"parameters.origin", "must be \"local\" or \"sdcard\""};
+            c.from_sd = *o == "sdcard";
+        }
     } else if (c.action == "pause_print" || c.action == "resume_print" || c.action == "stop_print" || c.action == "get_status") {
         only(p, {});
     } else {

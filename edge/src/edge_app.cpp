@@ -3,6 +3,7 @@
 #include "printgate/edge/gcode_download.hpp"
 #include "command_executor.hpp"
 #include "lan_sign_in.hpp"
+#include "lan_tls.hpp"
 #include "mqtt_publisher.hpp"
 #include "webhook_notifier.hpp"
 
@@ -18,7 +19,9 @@ class camera_service {};  // never made: only so that unique_ptr can be destroye
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include "printgate/tunnel/tls_stream.hpp"
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
@@ -79,7 +82,30 @@ std::string load_or_create_key(const std::filesystem::path& file, std::string& w
     return key;
 }
 
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, http_server& http) {
+// A client that has not finished the TLS handshake by then is dropped.
+constexpr std::chrono::seconds handshake_limit{10};
+
+net::awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls, http_server& http,
+                               std::string peer) {
+    auto ex = socket.get_executor();
+    common::any_stream stream(tunnel::tls_stream(std::move(socket), *tls), peer);
+    net::steady_timer limit(ex, handshake_limit);
+    limit.async_wait([&stream](boost::system::error_code ec) {
+        if (!ec) stream.close();
+    });
+    auto [hec] = co_await stream.target<tunnel::tls_stream>()->async_handshake(net::ssl::stream_base::server,
+                                                                                 net::as_tuple(net::use_awaitable));
+    limit.cancel();
+    if (hec) {
+        spdlog::debug("LAN listener: TLS with {} failed: {}", peer, hec.message());
+        co_return;
+    }
+    // A named object: GCC 12 mishandles a braced temporary passed by value in a co_await.
+    connection_info info{false, peer, true};
+    co_await http.serve(std::move(stream), std::move(info));
+}
+
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor, http_server& http, std::shared_ptr<net::ssl::context> tls) {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
         if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -88,8 +114,11 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, http_server& http) {
         auto ep = socket.remote_endpoint(pec);
         std::string peer = pec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
         auto ex = socket.get_executor();
-        net::co_spawn(ex, http.serve(common::any_stream(std::move(socket), peer), connection_info{false, peer}),
-                      net::detached);
+        if (tls)
+            net::co_spawn(ex, serve_tls(std::move(socket), tls, http, peer), net::detached);
+        else
+            net::co_spawn(ex, http.serve(common::any_stream(std::move(socket), peer), connection_info{false, peer}),
+                          net::detached);
     }
 }
 
@@ -112,12 +141,18 @@ std::unique_ptr<edge_app> edge_app::create(net::any_io_executor ex, edge_config 
     if (key.empty()) key = load_or_create_key(config.state_dir / "api_key", why);
     if (key.empty()) return nullptr;
     std::unique_ptr<auth::account_service> accounts;
+    std::optional<lan_tls> tls;
     if (config.lan || is_lan_address(config.http_address)) {
         accounts = open_lan_accounts(config, why);
         if (!accounts) return nullptr;
+        tls = load_lan_tls(config, why);
+        if (!tls) return nullptr;
+        spdlog::info("LAN listener: HTTPS with {}; SHA-256 fingerprint {} (compare it with the one your browser shows)",
+                     tls->origin, tls->fingerprint);
     }
     auto app = std::unique_ptr<edge_app>(new edge_app(ex, std::move(config), std::move(history), std::move(key)));
     app->accounts_ = std::move(accounts);
+    if (tls) app->tls_ = std::make_unique<lan_tls>(std::move(*tls));
     return app;
 }
 
@@ -154,6 +189,7 @@ edge_app::edge_app(net::any_io_executor ex, edge_config config, std::unique_ptr<
         }
     }
     printer_->subscribe([this](const push_message& m) { on_push(m); });
+    printer_->set_terminal_wanted([this] { return hub_.wants("terminal"); });
     downloads_ = std::make_unique<gcode_downloader>(ex_, config_, files_.root(), [this](const download_record& r) {
         auto data = to_json(r);
         data["event"] = r.status == "done" ? "download_done" : "download_failed";
@@ -197,6 +233,10 @@ void edge_app::on_push(const push_message& m) {
 #ifdef PRINTGATE_EDGE_HAS_CAMERA
     if (camera_ && camera_->print_timelapse()) camera_->print_timelapse()->on_job_event(m.topic, m.message);
 #endif
+    if (!m.text.empty()) {
+        hub_.publish(m.topic, m.text);  // terminal batches: text only
+        return;
+    }
     hub_.publish(m.topic, m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (is_alert(m)) {
         if (alerts_->webhooks) alerts_->webhooks->notify(m.message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -213,6 +253,8 @@ edge_app::~edge_app() {
 }
 
 bool edge_app::lan() const { return config_.lan || is_lan_address(config_.http_address); }
+
+std::string edge_app::tls_fingerprint() const { return tls_ ? tls_->fingerprint : std::string(); }
 
 std::uint16_t edge_app::listen(std::string& why) {
     boost::system::error_code ec;
@@ -232,7 +274,7 @@ std::uint16_t edge_app::listen(std::string& why) {
         why = "cannot listen on " + config_.http_address + ":" + std::to_string(config_.http_port) + ": " + ec.message();
         return 0;
     }
-    net::co_spawn(ex_, accept_loop(a, http_), net::detached);
+    net::co_spawn(ex_, accept_loop(a, http_, tls_ ? tls_->context : nullptr), net::detached);
     return a.local_endpoint().port();
 }
 

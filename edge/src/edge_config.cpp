@@ -65,6 +65,8 @@ const std::map<std::string, setter>& known_keys() {
         {"http.websocket_queue", integer(&edge_config::websocket_queue, 4, 4096)},
         {"http.idle_timeout_ms", integer(&edge_config::idle_timeout_ms, 100, 3'600'000)},
         {"http.lan", flag(&edge_config::lan)},
+        {"http.tls_cert", text(&edge_config::tls_cert)},
+        {"http.tls_key", text(&edge_config::tls_key)},
         {"printer.id", text(&edge_config::printer_id)},
         {"printer.port", text(&edge_config::printer_port)},
         {"printer.baud", integer(&edge_config::baud, 0, 4'000'000)},
@@ -195,6 +197,8 @@ config_result parse_config(std::string_view toml_text, edge_config base) {
                 return {std::nullopt, fmt::format("'{}' {}", name, why)};
         }
     }
+    if (base.tls_cert.empty() != base.tls_key.empty())
+        return {std::nullopt, "'http.tls_cert' and 'http.tls_key' go together: set both or neither"};
     return {std::move(base), {}};
 }
 

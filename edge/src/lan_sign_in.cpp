@@ -51,11 +51,13 @@ std::string peer_address(const connection_info& info) {
     return colon == std::string::npos ? info.peer : info.peer.substr(0, colon);
 }
 
-std::string set_cookie(std::string_view name, std::string_view value, std::string_view extra = {}) {
-    return std::string(name) + "=" + std::string(value) + "; HttpOnly; SameSite=Strict; Path=/" + std::string(extra);
+// Secure on HTTPS (the LAN listener); a plain-HTTP connection would lose a Secure cookie.
+std::string set_cookie(const route_context& ctx, std::string_view name, std::string_view value, std::string_view extra = {}) {
+    return std::string(name) + "=" + std::string(value) + "; HttpOnly; SameSite=Strict; Path=/" +
+           (ctx.info.tls ? "; Secure" : "") + std::string(extra);
 }
 
-std::string clear_cookie(std::string_view name) { return set_cookie(name, "", "; Max-Age=0"); }
+std::string clear_cookie(const route_context& ctx, std::string_view name) { return set_cookie(ctx, name, "", "; Max-Age=0"); }
 
 
 response page(const request& req, http::status status, std::string_view title, const std::string& body) {
@@ -182,8 +184,8 @@ net::awaitable<response> post_sign_in(route_context& ctx, auth::account_service&
         case auth::login_status::second_factor_needed: {
             if (!r.session) co_return failed(req, "no session after the password");
             auto res = redirect(req, "/lan/second-factor");
-            res.insert(http::field::set_cookie, set_cookie(lan_session_cookie, r.session->token));
-            res.insert(http::field::set_cookie, clear_cookie(lan_form_cookie));
+            res.insert(http::field::set_cookie, set_cookie(ctx, lan_session_cookie, r.session->token));
+            res.insert(http::field::set_cookie, clear_cookie(ctx, lan_form_cookie));
             co_return res;
         }
         case auth::login_status::enrollment_needed:
@@ -215,16 +217,16 @@ net::awaitable<response> post_second_factor(route_context& ctx, auth::account_se
         case auth::login_status::signed_in: {
             if (!r.session) co_return failed(req, "no session after the second factor");
             auto res = redirect(req, "/lan/");
-            res.insert(http::field::set_cookie, set_cookie(lan_session_cookie, r.session->token));
+            res.insert(http::field::set_cookie, set_cookie(ctx, lan_session_cookie, r.session->token));
             if (r.device_token)
-                res.insert(http::field::set_cookie, set_cookie(lan_device_cookie, *r.device_token, "; Max-Age=31536000"));
+                res.insert(http::field::set_cookie, set_cookie(ctx, lan_device_cookie, *r.device_token, "; Max-Age=31536000"));
             co_return res;
         }
         case auth::login_status::rejected:
             co_return second_factor_page(req, http::status::unauthorized, accounts.csrf_token(token), r.message);
         case auth::login_status::start_over: {
             auto res = redirect(req, lan_sign_in_path);
-            res.insert(http::field::set_cookie, clear_cookie(lan_session_cookie));
+            res.insert(http::field::set_cookie, clear_cookie(ctx, lan_session_cookie));
             co_return res;
         }
         case auth::login_status::limited: co_return limited(req, r);
@@ -254,7 +256,7 @@ response post_sign_out(route_context& ctx, auth::account_service& accounts) {
         if (auto done = accounts.flow.sign_out(token, who.info()); !done) return failed(ctx.req, done.message());
     }
     auto res = redirect(ctx.req, lan_sign_in_path);
-    res.insert(http::field::set_cookie, clear_cookie(lan_session_cookie));
+    res.insert(http::field::set_cookie, clear_cookie(ctx, lan_session_cookie));
     return res;
 }
 
@@ -293,7 +295,7 @@ net::awaitable<response> serve_lan_page(route_context& ctx) {
         if (accounts->full_session(cookie(req, lan_session_cookie), false)) co_return redirect(req, "/lan/");
         const auto form_token = auth::random_hex_token(accounts->sources().random);
         auto res = sign_in_page(req, http::status::ok, form_token, "");
-        res.insert(http::field::set_cookie, set_cookie(lan_form_cookie, form_token, "; Max-Age=3600"));
+        res.insert(http::field::set_cookie, set_cookie(ctx, lan_form_cookie, form_token, "; Max-Age=3600"));
         co_return res;
     }
     if (ctx.path == "/lan/second-factor") {

@@ -17,8 +17,7 @@
 
 namespace printgate::edge {
 
-// Plain HTTP on a LAN: a browser drops a Secure cookie there, so these names have no
-// __Host- prefix and the cookies no Secure attribute (SECURITY.md says what that means).
+// The cookies carry Secure when the connection is HTTPS (the LAN listener always is).
 inline constexpr std::string_view lan_session_cookie = "printgate-session";
 inline constexpr std::string_view lan_device_cookie = "printgate-device";
 inline constexpr std::string_view lan_form_cookie = "printgate-sign-in";  // the sign-in form's anti-CSRF value

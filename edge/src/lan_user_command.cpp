@@ -88,6 +88,35 @@ int enroll(auth::account_service& accounts, const std::string& name, std::string
     return 1;
 }
 
+// A lost or exposed authenticator app: the old secret and recovery codes are removed, every
+// session of the account ends, then a new secret is set up as with `add` (same password).
+// The password is checked first, so a wrong one changes nothing.
+int reset_second_factor(auth::account_service& accounts, const std::string& name, std::string password) {
+    auto check = accounts.flow.sign_in(name, password, cli_client);
+    if (check.session) (void)accounts.flow.sign_out(check.session->token, cli_client);
+    if (check.status != auth::login_status::second_factor_needed && check.status != auth::login_status::enrollment_needed) {
+        auth::wipe(password);
+        std::cerr << "printgate-edge: " << (check.message.empty() ? "the password was not accepted" : check.message) << "\n";
+        return check.status == auth::login_status::rejected ? 2 : 1;
+    }
+    auto user = accounts.users.find_by_name(name);
+    if (!user) {
+        auth::wipe(password);
+        std::cerr << "printgate-edge: no user named '" << name << "'\n";
+        return 1;
+    }
+    if (auto done = accounts.users.clear_second_factor(user->id); !done) {
+        auth::wipe(password);
+        std::cerr << "printgate-edge: " << done.message() << "\n";
+        return 1;
+    }
+    auto ended = accounts.sessions.revoke_all(user->id);
+    (void)accounts.audit.record({auth::audit_event::second_factor_reset, user->id, user->name, cli_client.address, {}});
+    std::cout << "removed the authenticator app and recovery codes of " << user->name << "; "
+              << (ended ? ended.value() : 0) << " session(s) ended" << std::endl;
+    return enroll(accounts, user->name, std::move(password));
+}
+
 int run_user(const user_options& o) {
     auto config = command_config(o.config_file, true, {}, o.state_dir);
     if (!config) return 2;
@@ -126,6 +155,7 @@ int run_user(const user_options& o) {
         return enroll(*accounts, created->name, std::move(password));
     }
     if (o.action == "totp") return enroll(*accounts, o.name, read_secret_line("Password: "));
+    if (o.action == "reset-2fa") return reset_second_factor(*accounts, o.name, read_secret_line("Password: "));
     // disable / enable
     auto user = accounts->users.find_by_name(o.name);
     if (!user) {
@@ -158,6 +188,7 @@ command_runner add_user_command(CLI::App& app) {
         {"totp", "Set up the authenticator app of an account that has none (password on stdin)"},
         {"disable", "Disable an account and end its sessions"},
         {"enable", "Enable a disabled account"},
+        {"reset-2fa", "Replace an account's authenticator app and recovery codes and end its sessions (password on stdin)"},
     };
     for (const auto& [name, what] : named) {
         auto* sub = app.add_subcommand(name, what);

@@ -1,5 +1,5 @@
 #pragma once
-// `printgate-edge user add|totp|list|disable|enable`: the accounts that may sign in on the
+// `printgate-edge user add|totp|reset-2fa|list|disable|enable`: the accounts that may sign in on the
 // LAN listener (STATE_DIR/auth.db), from a shell on the printer's computer.
 #include "commands.hpp"
 

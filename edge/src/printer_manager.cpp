@@ -174,6 +174,10 @@ bool printer_manager::can_start_job(std::string& why) const {
 
 bool printer_manager::start_sd_print(const std::string& name, const std::string& user, std::string& why) {
     if (!can_start_job(why)) return false;
+    if (!host_->firmware().has("SDCARD")) {
+        why = "the printer has no SD card (its firmware reports no SD support)";
+        return false;
+    }
     // Only a name the firmware listed: M23 takes the rest of its line as the name.
     auto same = [&](const sd_file& f) {
         return f.name.size() == name.size() && std::equal(f.name.begin(), f.name.end(), name.begin(), [](char a, char b) {
@@ -440,10 +444,42 @@ constexpr std::size_t terminal_batch_lines = 200;
 constexpr auto terminal_batch_time = std::chrono::milliseconds(250);
 }  // namespace
 
+namespace {
+
+// `s` as a JSON string. Firmware lines are ASCII: control characters, quotes and backslashes
+// are escaped here; a line with other bytes goes through nlohmann (invalid UTF-8 replaced).
+void append_json_string(std::string& out, std::string_view s) {
+    for (unsigned char c : s)
+        if (c >= 0x80) {
+            out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            return;
+        }
+    out += '"';
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+            static const char* hex = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += '"';
+}
+
+}  // namespace
+
 void printer_manager::on_terminal(bool sent, const std::string& line) {
-    if (listeners_.empty()) return;
-    terminal_.push_back({{"direction", sent ? "sent" : "received"}, {"line", line}});
-    if (terminal_.size() >= terminal_batch_lines) {
+    if (listeners_.empty() || (terminal_wanted_ && !terminal_wanted_())) return;
+    if (terminal_lines_++ > 0) terminal_ += ',';
+    terminal_ += sent ? R"({"direction":"sent","line":)" : R"({"direction":"received","line":)";
+    append_json_string(terminal_, line);
+    terminal_ += '}';
+    if (terminal_lines_ >= terminal_batch_lines) {
         flush_terminal();
     } else if (!terminal_timer_armed_) {
         terminal_timer_armed_ = true;
@@ -457,10 +493,20 @@ void printer_manager::on_terminal(bool sent, const std::string& line) {
 }
 
 void printer_manager::flush_terminal() {
-    if (terminal_.empty()) return;
-    nlohmann::json lines = nlohmann::json::array();
-    lines.swap(terminal_);
-    publish("terminal", "status", {{"topic", "terminal"}, {"lines", std::move(lines)}});
+    if (terminal_lines_ == 0) return;
+    // The same envelope as envelope("status", {"topic", "lines"}), written as text.
+    push_message m{"terminal", nullptr, {}};
+    m.text.reserve(terminal_.size() + 128);
+    m.text += R"({"data":{"lines":[)";
+    m.text += terminal_;
+    m.text += R"(],"topic":"terminal"},"printer_id":)";
+    append_json_string(m.text, config_.printer_id);
+    m.text += R"(,"timestamp":)";
+    m.text += std::to_string(wall_now_ms());
+    m.text += R"(,"type":"status"})";
+    terminal_.clear();
+    terminal_lines_ = 0;
+    for (const auto& l : listeners_) l(m);
 }
 
 void printer_manager::subscribe(std::function<void(const push_message&)> listener) {

@@ -49,6 +49,13 @@ void push_hub::publish(const std::string& topic, const std::string& text) {
     }
 }
 
+bool push_hub::wants(const std::string& topic) {
+    for (auto& w : clients_)
+        if (auto c = w.lock())
+            if (!c->wants || c->wants(topic)) return true;
+    return false;
+}
+
 std::size_t push_hub::clients() {
     std::erase_if(clients_, [](const std::weak_ptr<push_client>& w) { return w.expired(); });
     return clients_.size();

@@ -89,6 +89,7 @@ int run_edge(const run_options& o) {
         spdlog::info("no tunnel: {}", why);
     std::cout << "printgate-edge ready http=" << config.http_address << ":" << port;
     if (tunnel) std::cout << " relay=" << tunnel->relay() << " device=" << tunnel->device();
+    if (!app->tls_fingerprint().empty()) std::cout << " tls_sha256=" << app->tls_fingerprint();
     std::cout << std::endl;
 
     net::signal_set signals(io, SIGINT, SIGTERM);

@@ -135,3 +135,55 @@ TEST_F(edge_sdcard, octoprint_select_and_print_then_pause_resume_cancel) {
     // The firmware closed the file: its M27 says so, and nothing more is printed from it.
     EXPECT_TRUE(edge.wait_for("/api/v1/state", operational));
 }
+
+// The JSON command protocol's start_print with origin "sdcard" (POST /api/v1/command, the same
+// parser and executor as the WebSocket, the tunnel's control stream and MQTT).
+TEST_F(edge_sdcard, command_protocol_start_print_from_the_card) {
+    auto command = [&](const std::string& body) { return request(edge.port(), "POST", "/api/v1/command", body); };
+    auto unknown = command(
+        R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"NONE.GCO","origin":"sdcard"},"id":"a"})");
+    EXPECT_EQ(unknown.status, 400) << unknown.body;
+    EXPECT_EQ(unknown.json().value("type", ""), "error");
+    EXPECT_EQ(unknown.json()["data"].value("field", ""), "parameters.file_name") << unknown.body;
+    EXPECT_EQ(unknown.json()["data"].value("message", ""), "no such file on the SD card") << unknown.body;
+    EXPECT_EQ(unknown.json().value("id", ""), "a");
+    // A card name is not looked up among local files, nor a wrong origin accepted.
+    auto bad_origin = command(
+        R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"CUBE.GCO","origin":"usb"}})");
+    EXPECT_EQ(bad_origin.status, 400);
+    EXPECT_EQ(bad_origin.json()["data"].value("field", ""), "parameters.origin") << bad_origin.body;
+    auto as_local = command(R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"CUBE.GCO"}})");
+    EXPECT_EQ(as_local.status, 400) << as_local.body;
+    EXPECT_EQ(edge.get("/api/v1/job").value("active", true), false);
+    EXPECT_TRUE(edge.get("/api/v1/history")["jobs"].empty());
+
+    auto start = command(
+        R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"cube.gco","origin":"sdcard"},"id":7})");
+    ASSERT_EQ(start.status, 200) << start.body;
+    EXPECT_EQ(start.json().value("type", ""), "success");
+    EXPECT_EQ(start.json()["data"].value("origin", ""), "sdcard");
+    EXPECT_EQ(start.json().value("id", 0), 7);
+    ASSERT_TRUE(edge.wait_for("/api/v1/history", [](const nlohmann::json& h) {
+        return !h["jobs"].empty() && h["jobs"][0].value("status", "") == "completed";
+    })) << edge.log();
+    auto row = last_history();
+    EXPECT_EQ(row.value("file", ""), "CUBE.GCO");
+    EXPECT_EQ(row.value("origin", ""), "sdcard");
+}
+
+// A firmware without SD support (printgate-sim --no-sd-card): a clear error, nothing started.
+TEST(edge_sdcard_none, command_protocol_start_print_without_a_card) {
+    temp_dir dir;
+    const auto state = dir / "state";
+    edge_process edge{dir, demo_args(dir, state, {}, {"--no-sd-card"})};
+    ASSERT_TRUE(edge.ready()) << edge.log();
+    ASSERT_TRUE(edge.wait_for("/api/v1/state", operational)) << edge.log();
+    auto reply = request(edge.port(), "POST", "/api/v1/command",
+                         R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"CUBE.GCO","origin":"sdcard"}})");
+    EXPECT_EQ(reply.status, 400) << reply.body;
+    EXPECT_EQ(reply.json().value("type", ""), "error");
+    EXPECT_NE(reply.json()["data"].value("message", "").find("no SD card"), std::string::npos) << reply.body;
+    EXPECT_EQ(edge.get("/api/v1/job").value("active", true), false);
+    EXPECT_TRUE(edge.get("/api/v1/history")["jobs"].empty());
+    EXPECT_FALSE(edge.get("/api/v1/files").value("sdcard_ready", true));
+}

@@ -30,6 +30,28 @@ TEST(command_protocol, start_print) {
     ASSERT_TRUE(r.command) << r.error.message;
     EXPECT_EQ(r.command->file_name, "a.gcode");
     EXPECT_EQ(r.command->id, "7");
+    EXPECT_FALSE(r.command->from_sd);
+}
+
+TEST(command_protocol, start_print_from_the_sd_card) {
+    auto r = parse_command(
+        R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"CUBE.GCO","origin":"sdcard"}})", profile());
+    ASSERT_TRUE(r.command) << r.error.message;
+    EXPECT_EQ(r.command->file_name, "CUBE.GCO");
+    EXPECT_TRUE(r.command->from_sd);
+    auto local = parse_command(
+        R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"a.gcode","origin":"local"}})", profile());
+    ASSERT_TRUE(local.command) << local.error.message;
+    EXPECT_FALSE(local.command->from_sd);
+    for (const char* bad : {R"("usb")", "1", "null", R"(["sdcard"])", R"("SDCARD")", R"("")"}) {
+        auto e = parse_command(std::string(R"({"type":"printer_control","action":"start_print","parameters":{"file_name":"a","origin":)") +
+                                   bad + "}}",
+                               profile());
+        EXPECT_FALSE(e.command) << bad;
+        EXPECT_EQ(e.error.field, "parameters.origin") << bad;
+    }
+    auto no_name = parse_command(R"({"type":"printer_control","action":"start_print","parameters":{"origin":"sdcard"}})", profile());
+    EXPECT_EQ(no_name.error.field, "parameters.file_name");
 }
 
 TEST(command_protocol, temperatures_checked_against_the_profile) {

@@ -21,6 +21,7 @@ struct command_request {
     nlohmann::json id;   // echoed in the reply (string or number), null when absent
     // printer_control
     std::string file_name;  // start_print
+    bool from_sd = false;   // start_print with origin "sdcard": file_name is on the printer's SD card
     std::string url;        // download_gcode
     // temperature_control / movement_control: what to send, in order
     std::vector<std::string> gcode;

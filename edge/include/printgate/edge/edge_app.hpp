@@ -24,6 +24,7 @@ class account_service;
 namespace printgate::edge {
 
 class gcode_downloader;
+struct lan_tls;
 
 class edge_app {
 public:
@@ -47,6 +48,8 @@ public:
     // The webcam service (edge/camera/), or nullptr when none is configured or built.
     camera::camera_service* camera() { return camera_.get(); }
     bool lan() const;  // the listener is reachable from other machines (or http.lan)
+    // The LAN listener's certificate fingerprint (SHA-256, "AB:CD:..."); "" on plain HTTP.
+    std::string tls_fingerprint() const;
     // The accounts that may sign in on the LAN listener (STATE_DIR/auth.db); nullptr on loopback.
     auth::account_service* accounts() { return accounts_.get(); }
     gcode_downloader& downloads() { return *downloads_; }
@@ -74,6 +77,7 @@ private:
     std::unique_ptr<camera::camera_service> camera_;
     std::unique_ptr<gcode_downloader> downloads_;
     std::unique_ptr<auth::account_service> accounts_;
+    std::unique_ptr<lan_tls> tls_;  // HTTPS on the LAN listener
 };
 
 }  // namespace printgate::edge

@@ -30,6 +30,10 @@ struct edge_config {
     // The LAN rules (API key or a signed-in account, pages under /lan/) on any address; they
     // apply anyway when http_address is not loopback. Tests use it on 127.0.0.1.
     bool lan = false;
+    // The LAN listener speaks HTTPS: with this certificate chain and key (PEM files), or when
+    // both are empty with a certificate made once into STATE/lan-tls.pem and lan-tls.key (0600).
+    std::string tls_cert;
+    std::string tls_key;
 
     // [printer]
     std::string printer_id = "printer";  // names this printer in pushes and replies

@@ -14,6 +14,7 @@ class edge_app;
 struct connection_info {
     bool via_tunnel = false;  // identity headers (X-Printgate-User, X-Forwarded-*) trusted only then
     std::string peer;         // "127.0.0.1:51234", "tunnel:17"
+    bool tls = false;         // HTTPS (the LAN listener): cookies get Secure
 };
 
 class http_server {

@@ -22,10 +22,13 @@ namespace printgate::edge {
 class history_store;
 
 // A push: `topic` is state, temperatures, terminal, event, progress or job; `message` is
-// the wire message {"type","timestamp","printer_id","data"}.
+// the wire message {"type","timestamp","printer_id","data"}. Terminal batches (two lines per
+// printed line) are written as text directly: `text` holds the serialized message and
+// `message` is null.
 struct push_message {
     std::string topic;
     nlohmann::json message;
+    std::string text{};
 };
 
 class printer_manager {
@@ -56,7 +59,8 @@ public:
     const std::vector<printer::sd_file>& sd_files() const { return sd_files_; }
     bool sd_listed() const { return sd_listed_; }  // a list arrived since the printer connected
     bool refresh_sd_files(std::string& why);
-    // `name` as the firmware listed it (case-insensitive); why = "no such file..." when it is not there.
+    // `name` as the firmware listed it (case-insensitive); why = "no such file..." when it is not
+    // there, "the printer has no SD card..." when the firmware reports no SD support.
     bool start_sd_print(const std::string& name, const std::string& user, std::string& why);
     bool job_from_sd() const { return job_ && job_->sd; }
 
@@ -72,6 +76,9 @@ public:
     nlohmann::json connection_json() const;
 
     void subscribe(std::function<void(const push_message&)> listener);
+    // Asked for every terminal line: when it says false (no WebSocket client), the line is not
+    // kept for a push.
+    void set_terminal_wanted(std::function<bool()> wanted) { terminal_wanted_ = std::move(wanted); }
     // The wire envelope shared by pushes and command replies.
     nlohmann::json envelope(const std::string& type, nlohmann::json data, const nlohmann::json& id = nullptr) const;
 
@@ -132,7 +139,9 @@ private:
     std::vector<std::function<void(const push_message&)>> listeners_;
     // Terminal lines go out in batches (a job sends and receives hundreds a second): one
     // push per batch instead of one per line, for every client.
-    nlohmann::json terminal_ = nlohmann::json::array();
+    std::string terminal_;  // the batch's lines as JSON objects, comma-separated
+    std::function<bool()> terminal_wanted_;
+    std::size_t terminal_lines_ = 0;
     boost::asio::steady_timer terminal_timer_;
     bool terminal_timer_armed_ = false;
 };

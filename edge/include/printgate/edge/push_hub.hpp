@@ -46,6 +46,8 @@ public:
     void add(const std::shared_ptr<push_client>& client);
     void publish(const std::string& topic, const std::string& text);
     std::size_t clients();
+    // Some client would take a push of `topic`.
+    bool wants(const std::string& topic);
 
 private:
     std::vector<std::weak_ptr<push_client>> clients_;
