@@ -1,20 +1,28 @@
 #include "camera_fanout.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include <printgate/camera/camera_config.hpp>
 #include <printgate/camera/camera_http.hpp>
 #include <printgate/camera/camera_service.hpp>
 
+#include "camera_edge_state.hpp"
 #include "camera_tunnel_source.hpp"
+#include "http_head.hpp"
 
 namespace printgate::relay {
 
 namespace {
 
-enum class camera_kind { none, stream, snapshot };
+enum class camera_kind { none, stream, snapshot, state };
 
 struct camera_target {
     camera_kind kind = camera_kind::none;
@@ -80,6 +88,7 @@ camera_target classify(std::string_view target) {
     } else if (!action_seen) {
         if (path == "/webcam/stream") kind = camera_kind::stream;
         else if (path == "/webcam/snapshot") kind = camera_kind::snapshot;
+        else if (path == "/webcam/state") kind = camera_kind::state;
     }
     if (kind == camera_kind::none) return {};
     if (camera_seen && !plain_name(camera)) return {};
@@ -155,6 +164,7 @@ std::shared_ptr<camera::camera_service> camera_fanout::service_for(const common:
 boost::asio::awaitable<bool> camera_fanout::serve(common::any_stream& browser, proxy_deadline& deadline,
                                                   const camera_request_view& request) {
     const auto target = classify(request.target);
+    if (target.kind == camera_kind::state) co_return co_await serve_state(browser, request, std::string(target.camera));
     auto service = service_for(browser, request, target.camera);
     // A stream lives as long as someone watches; camera::serve's write timeout drops a
     // viewer that stops reading, and the upstream's read timeout ends a silent stream.
@@ -163,6 +173,84 @@ boost::asio::awaitable<bool> camera_fanout::serve(common::any_stream& browser, p
     auto executor = service->executor();
     co_return co_await boost::asio::co_spawn(executor, serve_from(std::move(service), browser, std::move(creq)),
                                              boost::asio::use_awaitable);
+}
+
+nlohmann::json camera_fanout::relay_figures(std::string_view device, std::string_view camera_name) {
+    nlohmann::json out{{"viewers", 0},      {"fps_in", 0.0}, {"fps_out", 0.0},          {"frames_in", 0},
+                       {"frames_out", 0},   {"drops", 0},    {"upstream_open", false}, {"upstreams_opened", 0},
+                       {"last_error", ""}};
+    std::string key(device);
+    key += '/';
+    key += camera_name;
+    auto it = cameras_.find(key);
+    camera::camera_unit* unit = it == cameras_.end() ? nullptr : it->second->find("");
+    if (!unit) return out;
+    const auto st = unit->hub().stats();
+    out["viewers"] = st.viewers;
+    out["fps_in"] = st.fps_in;
+    out["fps_out"] = st.fps_out;
+    out["frames_in"] = st.frames_in;
+    out["frames_out"] = st.frames_out;
+    out["drops"] = st.drops;
+    out["upstream_open"] = unit->source_running() && !unit->hub().closed();
+    if (const auto* source = dynamic_cast<const camera_tunnel_source*>(&unit->source()))
+        out["upstreams_opened"] = source->opens();
+    out["last_error"] = unit->source().last_error();
+    return out;
+}
+
+boost::asio::awaitable<bool> camera_fanout::serve_state(common::any_stream& browser,
+                                                        const camera_request_view& request, std::string camera_name) {
+    namespace http = boost::beast::http;
+    const std::string device(request.device);
+    const bool head_only = request.method == "HEAD";
+    const bool keep_alive = request.keep_alive;
+    std::string target = "/webcam/state";
+    if (!camera_name.empty()) target += "?camera=" + camera_name;
+    auto edge = co_await ask_edge_camera_state(devices_, device, request.host, target, options_.state_timeout);
+
+    // Figures taken after the edge answered: the fan-out may have changed meanwhile.
+    auto relay = relay_figures(device, camera_name);
+    http::response<http::string_body> res;
+    if (edge.status == 200) {
+        auto doc = nlohmann::json::parse(edge.body, nullptr, false);
+        if (!doc.is_object()) {
+            edge.status = 0;
+            edge.error = "the device's answer is not a JSON object";
+        } else {
+            // The edge sees one viewer, the relay's upstream; the people watching are here.
+            nlohmann::json out = doc;
+            for (const char* k : {"viewers", "fps_out", "frames_out", "drops"}) out[k] = relay[k];
+            out["relay"] = std::move(relay);
+            out["edge"] = std::move(doc);
+            res.result(http::status::ok);
+            res.set(http::field::content_type, "application/json");
+            res.body() = out.dump() + "\n";
+        }
+    } else if (edge.status != 0) {
+        // Unknown camera, no camera, ...: the edge's own answer.
+        res.result(static_cast<unsigned>(edge.status));
+        if (!edge.type.empty()) res.set(http::field::content_type, edge.type);
+        res.body() = std::move(edge.body);
+    }
+    if (edge.status == 0) {
+        // As the proxy: 503 while the device is offline, 502 when it could not answer.
+        res.result(devices_.presence(device).online ? http::status::bad_gateway : http::status::service_unavailable);
+        res.set(http::field::content_type, "application/json");
+        res.body() = nlohmann::json{{"error", "the device's camera state: " + edge.error}, {"relay", relay}}.dump() + "\n";
+    }
+    res.set(http::field::cache_control, "no-store");
+    make_downstream_fields(http::fields{}, res.base(), false);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    boost::system::error_code ec;
+    if (head_only) {
+        http::response_serializer<http::string_body> sr(res);
+        std::tie(ec, std::ignore) = co_await http::async_write_header(browser, sr, boost::asio::as_tuple(boost::asio::use_awaitable));
+    } else {
+        std::tie(ec, std::ignore) = co_await http::async_write(browser, res, boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
+    co_return !ec && keep_alive;
 }
 
 std::size_t camera_fanout::open_upstreams() const {

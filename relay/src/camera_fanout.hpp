@@ -9,8 +9,13 @@
 // the stream runs (fresh), otherwise the stream is woken for one picture and lingers.
 // When the device goes offline or its stream ends, every viewer's stream ends cleanly.
 //
-// Anything else under /webcam (state, providers, scaled snapshots, unknown parameters) is
-// not taken: the proxy forwards it to the edge.
+// `/webcam/state` is answered here too: the edge's own state (asked through the tunnel on a
+// stream of its own) with `viewers`, `fps_out`, `frames_out` and `drops` replaced by the
+// relay's fan-out figures (the edge sees one viewer, the relay's upstream), the relay's
+// figures under "relay" and the edge's answer unchanged under "edge".
+//
+// Anything else under /webcam (providers, scaled snapshots, unknown parameters) is not
+// taken: the proxy forwards it to the edge.
 //
 // Threading: the relay runs one io_context thread; each hub lives on the executor of the
 // connection that created it and every viewer is served there (co_spawn).
@@ -21,6 +26,7 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <printgate/common/any_stream.hpp>
 
@@ -38,6 +44,7 @@ struct camera_fanout_options {
     std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};  // a viewer that stops reading is dropped
     std::chrono::milliseconds read_timeout{std::chrono::seconds(10)};   // a silent upstream is closed
     std::chrono::milliseconds snapshot_timeout{std::chrono::seconds(5)};
+    std::chrono::milliseconds state_timeout{std::chrono::seconds(5)};  // asking the edge for its state
     int max_viewers_per_camera = 256;
 };
 
@@ -60,7 +67,7 @@ public:
     camera_fanout& operator=(const camera_fanout&) = delete;
 
     // Whether serve() answers this request: GET or HEAD, no body, a stream (parameters
-    // camera= and fps= only) or an unscaled snapshot (camera= only).
+    // camera= and fps= only), an unscaled snapshot or the state (camera= only).
     [[nodiscard]] static bool takes(std::string_view method, std::string_view target, bool has_body);
 
     // Writes the whole answer on `browser`. Returns whether the connection may carry another
@@ -77,6 +84,10 @@ private:
                                                         const camera_request_view& request,
                                                         std::string_view camera);
     void sweep();
+    boost::asio::awaitable<bool> serve_state(common::any_stream& browser, const camera_request_view& request,
+                                             std::string camera);
+    // The fan-out's figures for one device camera (zeros when nobody watches through the relay).
+    nlohmann::json relay_figures(std::string_view device, std::string_view camera);
 
     device_directory& devices_;
     camera_fanout_options options_;

@@ -154,10 +154,61 @@ TEST_F(camera_fanout, many_viewers_through_the_relay_are_one_viewer_at_the_edge_
     ASSERT_GE(snapshot.body.size(), 4u);
     EXPECT_EQ(static_cast<unsigned char>(snapshot.body[0]), 0xFF);
     EXPECT_EQ(static_cast<unsigned char>(snapshot.body[1]), 0xD8);
-    // /webcam/state is the edge's own answer, forwarded by the proxy.
+    // /webcam/state is answered by the relay (the edge's state with the relay's figures).
     auto state = owner.get(device("printer1", "/webcam/state"));
     EXPECT_EQ(state.status, 200) << state.body;
     EXPECT_NE(state.body.find("\"fps_in\""), std::string::npos) << state.body;
+}
+
+TEST_F(camera_fanout, the_relays_webcam_state_counts_the_people_watching_through_it) {
+    auto state_through_relay = [&](const std::string& target = "/webcam/state") {
+        auto r = owner.get(device("printer1", target));
+        auto json = nlohmann::json::parse(r.body, nullptr, false);
+        return std::make_pair(r, json);
+    };
+    // Nobody watches: the relay has no stream open, the edge's camera is described.
+    auto [idle, idle_json] = state_through_relay();
+    ASSERT_EQ(idle.status, 200) << idle.body << diagnostics();
+    EXPECT_EQ(idle.header("Content-Type"), "application/json");
+    EXPECT_FALSE(idle.header("Strict-Transport-Security").empty());
+    ASSERT_TRUE(idle_json.is_object()) << idle.body;
+    EXPECT_EQ(idle_json.value("viewers", -1), 0) << idle.body;
+    EXPECT_FALSE(idle_json["relay"].value("upstream_open", true)) << idle.body;
+    EXPECT_EQ(idle_json["edge"].value("kind", ""), "test") << idle.body;
+
+    constexpr int watching = 3;
+    std::vector<std::unique_ptr<camera_viewer>> viewers;
+    for (int i = 0; i < watching; ++i) {
+        viewers.push_back(std::make_unique<camera_viewer>(viewer_options()));
+        ASSERT_EQ(viewers.back()->status, 200) << viewers.back()->head << diagnostics();
+        ASSERT_EQ(viewers.back()->read_frames(2).size(), 2u) << viewers.back()->error.message();
+    }
+    auto [busy, json] = state_through_relay();
+    ASSERT_EQ(busy.status, 200) << busy.body;
+    ASSERT_TRUE(json.is_object()) << busy.body;
+    // The owner sees the people watching, the edge one viewer: the relay's stream.
+    EXPECT_EQ(json.value("viewers", -1), watching) << busy.body;
+    EXPECT_EQ(json["relay"].value("viewers", -1), watching) << busy.body;
+    EXPECT_TRUE(json["relay"].value("upstream_open", false)) << busy.body;
+    EXPECT_EQ(json["relay"].value("upstreams_opened", -1), 1) << busy.body;
+    EXPECT_GE(json["relay"].value("frames_out", 0), 2 * watching) << busy.body;
+    EXPECT_EQ(json["edge"].value("viewers", -1), 1) << busy.body;
+    EXPECT_TRUE(json["edge"].value("running", false)) << busy.body;
+    // The camera's own figures stay the edge's.
+    EXPECT_EQ(json.value("fps_in", -1.0), json["edge"].value("fps_in", -2.0)) << busy.body;
+    EXPECT_EQ(json["frame"].value("width", 0), 640) << busy.body;
+
+    // A camera the edge does not have: the edge's own 404.
+    auto [unknown, unknown_json] = state_through_relay("/webcam/state?camera=nope");
+    EXPECT_EQ(unknown.status, 404) << unknown.body;
+    (void)unknown_json;
+
+    // The edge gone: a clear error with the relay's figures (503, as the proxy), not a hang.
+    for (auto& v : viewers) v->close();
+    EXPECT_EQ(edge->stop(), 0) << edge->err();
+    ASSERT_TRUE(wait_until([&] { return state_through_relay().first.status == 503; }, std::chrono::seconds(20)))
+        << state_through_relay().first.body;
+    EXPECT_TRUE(state_through_relay().second.contains("relay"));
 }
 
 TEST_F(camera_fanout, the_gate_still_guards_the_camera) {
