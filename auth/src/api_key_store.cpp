@@ -62,28 +62,33 @@ std::string cache_name(std::string_view presented) {
 }
 
 // What the database looked like: data_version moves when another connection commits,
-// total_changes() when this one changes a row. The statement is run to its end so that it
-// never holds a read transaction open.
+// total_changes() when this one changes a row. The statement is a plain PRAGMA kept
+// prepared (the pragma_data_version table function would parse SQL on every run), and is
+// run to its end so that it never holds a read transaction open.
 struct database_generation {
     std::int64_t data_version = -1;
     std::int64_t own_changes = -1;
     bool operator==(const database_generation&) const = default;
 };
 
-database_generation read_generation(detail::sqlite_db& sql) {
-    auto st = sql.prepare("SELECT (SELECT data_version FROM pragma_data_version), total_changes()");
+database_generation read_generation(detail::sqlite_db& sql, detail::statement& data_version) {
+    data_version.reset();
     database_generation g;
-    if (st.step()) g = {st.int64(0), st.int64(1)};
-    while (st.step()) {
+    if (data_version.step()) g.data_version = data_version.int64(0);
+    while (data_version.step()) {
     }
+    g.own_changes = sql.total_changes();
     return g;
 }
+
+constexpr std::string_view generation_sql = "PRAGMA data_version";
 
 }  // namespace
 
 struct api_key_store::verified_cache {
     database_generation generation;
     detail::lru_map<api_key_info> keys{cache_capacity};
+    std::unique_ptr<detail::statement> generation_query;  // asked on every verify: parsed once
 };
 
 api_scopes::api_scopes(std::initializer_list<api_scope> scopes) {
@@ -193,7 +198,8 @@ result<api_key_info> api_key_store::verify(std::string_view presented) {
     return detail::store_call(db_, [&]() -> result<api_key_info> {
         // Read before the key's row, so that a remembered key is never newer than the
         // generation it is filed under (a commit in between only makes the next call forget).
-        const auto generation = read_generation(db_.sql());
+        if (!cache_->generation_query) cache_->generation_query = db_.sql().prepare_kept(generation_sql);
+        const auto generation = read_generation(db_.sql(), *cache_->generation_query);
         if (generation != cache_->generation) {
             cache_->keys = detail::lru_map<api_key_info>(cache_capacity);
             cache_->generation = generation;

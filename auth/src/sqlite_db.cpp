@@ -32,6 +32,8 @@ void sqlite_db::exec(const std::string& sql) {
 
 std::int64_t sqlite_db::changes() const { return sqlite3_changes64(db_); }
 
+std::int64_t sqlite_db::total_changes() const { return sqlite3_total_changes64(db_); }
+
 std::int64_t sqlite_db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 void sqlite_db::transaction(const std::function<void()>& body) {

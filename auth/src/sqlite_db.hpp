@@ -3,6 +3,7 @@
 // through this and `statement`; nothing else in auth/ sees sqlite3.h.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,8 +28,11 @@ public:
     sqlite_db& operator=(const sqlite_db&) = delete;
 
     statement prepare(std::string_view sql) { return statement(db_, sql); }
+    // For a statement kept and run again (statement::reset); finalized before the connection.
+    std::unique_ptr<statement> prepare_kept(std::string_view sql) { return std::make_unique<statement>(db_, sql); }
     void exec(const std::string& sql);
     std::int64_t changes() const;
+    std::int64_t total_changes() const;  // rows this connection changed since it opened
     std::int64_t last_insert_rowid() const;
 
     // Runs body inside BEGIN IMMEDIATE ... COMMIT (rolled back if body throws). IMMEDIATE

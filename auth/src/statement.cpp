@@ -55,6 +55,11 @@ void statement::run() {
     }
 }
 
+void statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
 bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 std::int64_t statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }

@@ -33,6 +33,9 @@ public:
     bool step();
     // Runs a statement that returns no rows.
     void run();
+    // Ready to run again from the start, parameters unbound: a statement kept for a query
+    // made on every request is parsed once.
+    void reset();
 
     bool is_null(int column) const;
     std::int64_t int64(int column) const;

@@ -6,7 +6,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -73,8 +72,9 @@ const browser_stats& browser_listener::stats() const { return context_->stats; }
 net::awaitable<void> browser_listener::run() {
     auto& stats = context_->stats;
     for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(executor_),
-                                                            net::as_tuple(net::use_awaitable));
+        // The relay runs one I/O thread: a strand per connection would only add a lock and
+        // an allocation to every completion.
+        auto [ec, socket] = co_await acceptor_.async_accept(executor_, net::as_tuple(net::use_awaitable));
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) break;
         if (ec) {
             // EMFILE and friends: keep serving the connections we have.

@@ -1,7 +1,8 @@
 #pragma once
 // The relay's HTTPS listener for browsers. Accepts TCP connections (at most
 // browser_options::max_connections at once; more are closed at once), and runs one
-// browser_session per connection on its own strand.
+// browser_session per connection, all on the listener's executor: the relay runs one I/O
+// thread, so a connection needs no strand of its own.
 //
 //   browser_listener listener(io.get_executor(), options, devices, gate, pages);
 //   if (auto ec = listener.open(endpoint, "chain.pem", "key.pem")) ...;

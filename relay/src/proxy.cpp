@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -32,6 +33,26 @@ error_code pumped(error_code ec) { return ec == http::error::need_buffer ? error
 void reserve_room(beast::flat_buffer& buffer, std::size_t bytes) {
     if (buffer.capacity() - buffer.size() < bytes)
         buffer.reserve(std::min(buffer.size() + bytes, buffer.max_size()));
+}
+
+// Parses the body bytes that already arrived with a response's head (a small answer is
+// usually all there) into `chunk`, so that they leave with the head: one TLS record and
+// one send instead of two. Returns how many body bytes `chunk` now holds.
+std::size_t take_buffered_body(http::response_parser<http::buffer_body>& parser, beast::flat_buffer& buffer,
+                               std::vector<char>& chunk, error_code& ec) {
+    auto& body = parser.get().body();
+    body.data = chunk.data();
+    body.size = chunk.size();
+    while (buffer.size() > 0 && body.size > 0 && !parser.is_done()) {
+        const auto used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == http::error::need_more || ec == http::error::need_buffer) {
+            ec = {};
+            break;
+        }
+        if (ec || used == 0) break;
+    }
+    return chunk.size() - body.size;
 }
 
 std::string client_address(const peer_info& peer) {
@@ -112,8 +133,16 @@ net::awaitable<proxy::outcome> proxy::forward(request_parser& parser, const requ
     else if (auto length = parser.content_length(); length && *length > 0)
         out.content_length(*length);
 
-    auto [request_ec, result] =
-        co_await (send_request(parser, out) && relay_response(parser, check));
+    error_code request_ec;
+    outcome result = outcome::close;
+    if (parser.is_done()) {
+        // No body to stream (most requests): the head goes, then the answer comes back. No
+        // second coroutine is needed for a request half that has nothing left to send.
+        request_ec = co_await send_request(parser, out);
+        if (!request_ec) result = co_await relay_response(parser, check);
+    } else {
+        std::tie(request_ec, result) = co_await (send_request(parser, out) && relay_response(parser, check));
+    }
     // Both halves are done: nothing is pending on the device stream any more.
     if (request_ec || !parser.is_done()) {
         drop_upstream();
@@ -266,9 +295,21 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
         const bool browser_keep = req.keep_alive() && !close_delimited;
         out.keep_alive(browser_keep);
 
+        std::size_t with_head = 0;
+        if (!bodiless && !res_parser.is_done() && upstream_buffer_.size() > 0) {
+            error_code pec;
+            with_head = take_buffered_body(res_parser, upstream_buffer_, down_chunk_, pec);
+            if (pec) {
+                spdlog::info("relay: {} sent a broken response body: {}", device_, pec.message());
+                abort_upstream();
+                co_await fail_response(parser, 502, device_ + " sent a broken answer",
+                                       device_ + " answered with a body that is not valid HTTP.");
+                co_return outcome::close;
+            }
+        }
         http::response_serializer<http::buffer_body> serializer{out};
-        out.body().data = nullptr;
-        out.body().size = 0;
+        out.body().data = with_head > 0 ? down_chunk_.data() : nullptr;
+        out.body().size = with_head;
         out.body().more = !bodiless && !res_parser.is_done();
         auto [hec, hn] = co_await http::async_write(browser_, serializer, tuple_awaitable);
         hec = pumped(hec);
@@ -276,6 +317,7 @@ net::awaitable<proxy::outcome> proxy::relay_response(request_parser& parser,
             abort_upstream();
             co_return outcome::close;
         }
+        stats_.bytes_to_browser += with_head;
         deadline_.touch();
 
         auto& body = res.body();

@@ -10,6 +10,11 @@
 //                edge side) against nginx terminating TLS with proxy_pass and upstream
 //                keepalive into an `ssh -R` port, to an nginx serving the file
 //   idle memory  relay RSS with 1,000 more idle tunnels connected, per tunnel
+//   CPU          beside each throughput and requests/s figure, the CPU time all processes of
+//                that path spent per GB or per request (robust on a busy machine), and the
+//                AES-128-GCM speed of one core: printgate's path encrypts and decrypts each
+//                byte twice (browser TLS, tunnel TLS), ssh -R's once, which bounds the
+//                single-stream ratio on one machine whatever the code does
 //
 // Targets (issue 3): single stream >= 2x ssh -R, p99 added latency < 1 ms, <= 64 KiB relay
 // memory per idle tunnel, requests/s >= 2x the classic set-up.
@@ -18,6 +23,7 @@
 #include "printgate_side.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -41,8 +47,18 @@ constexpr int default_idle_tunnels = 1000;
 struct path {
     const char* name;
     target to;
+    std::vector<int> processes;  // started for this path (their CPU counts with the bench's own)
     double mbps = 0, mbps8 = 0, p50 = 0, p99 = 0;
+    double cpu_s_per_gb = 0, cores_busy = 0;  // of the best single-stream round
 };
+
+// CPU seconds of everything that moves a path's bytes: this process (the client, the sink
+// and, for printgate, the edge side) and the path's own processes.
+double path_cpu_seconds(const path& p) {
+    double total = own_cpu_seconds();
+    for (int pid : p.processes) total += tree_cpu_seconds(pid);
+    return total;
+}
 
 // Every path in turn, `rounds` times, best round kept: a noisy moment on the shared machine
 // (builds, other benches) then costs every path alike instead of the one it fell on. Then
@@ -58,7 +74,16 @@ void measure(std::vector<path>& paths) {
     std::string error;
     for (int r = 0; r < rounds; ++r) {
         for (auto& p : paths) {
-            p.mbps = std::max(p.mbps, upload_mbps(p.to, single_bytes, 1, error));
+            const double cpu0 = path_cpu_seconds(p);
+            const auto t0 = std::chrono::steady_clock::now();
+            const double mbps = upload_mbps(p.to, single_bytes, 1, error);
+            const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            const double cpu = path_cpu_seconds(p) - cpu0;
+            if (mbps > p.mbps) {
+                p.mbps = mbps;
+                p.cpu_s_per_gb = cpu / (static_cast<double>(single_bytes) / 1e9);
+                p.cores_busy = cpu / wall;
+            }
             p.mbps8 = std::max(p.mbps8, upload_mbps(p.to, per_stream_bytes, 8, error));
         }
     }
@@ -69,15 +94,34 @@ void measure(std::vector<path>& paths) {
         auto& p = paths[k];
         p.p50 = percentile(samples[k], 50);
         p.p99 = percentile(samples[k], 99);
-        fmt::print("{:<10} 1 stream {:6.0f} Mbit/s   8 streams {:6.0f} Mbit/s   small GET p50 {:.3f} ms p99 {:.3f} ms "
-                   "max {:.3f} ms\n",
-                   p.name, p.mbps, p.mbps8, p.p50, p.p99, percentile(samples[k], 100));
+        fmt::print("{:<10} 1 stream {:6.0f} Mbit/s ({:.2f} CPU s/GB, {:.2f} cores busy)   8 streams {:6.0f} Mbit/s   "
+                   "small GET p50 {:.3f} ms p99 {:.3f} ms max {:.3f} ms\n",
+                   p.name, p.mbps, p.cpu_s_per_gb, p.cores_busy, p.mbps8, p.p50, p.p99, percentile(samples[k], 100));
     }
     if (!error.empty()) {
         fmt::print("ERROR {}\n", error);
         failed(error);
     }
     std::fflush(stdout);
+}
+
+// AES-128-GCM (the cipher of every path here) on one core of this machine, GB/s: the cost
+// floor of a path is its encryptions and decryptions per byte divided by this.
+double aes_gcm_gbps() {
+    std::vector<unsigned char> in(1 << 20, 'a'), out(in.size() + 16);
+    const unsigned char key[16] = {1}, iv[12] = {2};
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    constexpr int rounds = 256;  // 256 MiB
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < rounds; ++i) {
+        int n = 0;
+        EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, key, iv);
+        EVP_EncryptUpdate(ctx, out.data(), &n, in.data(), static_cast<int>(in.size()));
+        EVP_EncryptFinal_ex(ctx, out.data() + n, &n);
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EVP_CIPHER_CTX_free(ctx);
+    return static_cast<double>(in.size()) * rounds / 1e9 / s;
 }
 
 void raise_open_files() {
@@ -112,7 +156,7 @@ int main() {
 
     // Raw loopback TCP, ssh -R (one forward to the sink, one to the nginx origin for the
     // classic set-up) and printgate (relay, device printer1 paired and connected from here).
-    std::vector<path> paths{{"raw", {sink.port(), false, "sink", ""}}};
+    std::vector<path> paths{{"raw", {sink.port(), false, "sink", ""}, {}}};
     auto tls = make_certificate(dir.path(), {"localhost"});
     nginx_classic nginx(dir.path(), dir / "www", tls);
     std::unique_ptr<ssh_forward> ssh;
@@ -122,7 +166,7 @@ int main() {
             std::cerr << ssh->error() << "\n";
             return 1;
         }
-        paths.push_back({"ssh -R", {ssh->remote_port(0), false, "sink", ""}});
+        paths.push_back({"ssh -R", {ssh->remote_port(0), false, "sink", ""}, ssh->pids()});
     }
     relay_runner relay(relay_binary(), dir / "relay");
     if (!relay.start()) {
@@ -141,15 +185,29 @@ int main() {
         std::cerr << relay.error() << "\n";
         return 1;
     }
-    paths.push_back({"printgate", {relay.https_port(), true, "printer1.localhost", "X-Api-Key: " + api_key + "\r\n"}});
+    paths.push_back({"printgate",
+                     {relay.https_port(), true, "printer1.localhost", "X-Api-Key: " + api_key + "\r\n"},
+                     {relay.pid()}});
     measure(paths);
+    // Why a single stream through printgate costs more CPU than through ssh -R on one
+    // machine: each byte is encrypted and decrypted twice (the browser's TLS to the relay,
+    // the tunnel's TLS to the edge), against once over ssh -R's one encrypted hop.
+    const double aes = aes_gcm_gbps();
+    fmt::print("crypto     AES-128-GCM {:.2f} GB/s on one core: floor {:.2f} CPU s/GB for printgate (4 passes), "
+               "{:.2f} for ssh -R (2 passes), before any copy or syscall\n",
+               aes, 4 / aes, 2 / aes);
     const path& raw = paths.front();
     const path& pg = paths.back();
-    const path no_ssh{"ssh -R", {}};
+    const path no_ssh{"ssh -R", {}, {}};
     const path& via_ssh = ssh ? paths[1] : no_ssh;
 
-    // Requests per second for the 1 KiB file: the classic set-up, then printgate.
-    double classic_rps = 0, pg_rps = 0;
+    // Requests per second for the 1 KiB file: the classic set-up, then printgate. Beside
+    // each, the CPU time per request of everything but wrk (robust to a busy machine).
+    double classic_rps = 0, pg_rps = 0, classic_us = 0, pg_us = 0;
+    constexpr int wrk_seconds = 10;
+    auto cpu_us_per_request = [](double cpu_seconds, double rps) {
+        return rps > 0 ? cpu_seconds * 1e6 / (rps * wrk_seconds) : 0.0;
+    };
     if (!skipped("wrk")) {
         std::string error;
         if (ssh) {
@@ -158,17 +216,23 @@ int main() {
                 std::cerr << nginx.error() << "\n";
                 return 1;
             }
+            const path classic{"classic", {}, {nginx.pid(), ssh->pids()[0], ssh->pids()[1]}};
+            const double cpu0 = path_cpu_seconds(classic);
             classic_rps = run_wrk(dir.path(), fmt::format("https://127.0.0.1:{}/file.bin", nginx.front_port()), "", "",
-                                  2, 50, 10, error);
-            fmt::print("classic    nginx TLS + proxy_pass keepalive + ssh -R + nginx: {:.0f} req/s{}\n", classic_rps,
-                       error.empty() ? "" : "   ERROR " + error);
+                                  2, 50, wrk_seconds, error);
+            classic_us = cpu_us_per_request(path_cpu_seconds(classic) - cpu0, classic_rps);
+            fmt::print("classic    nginx TLS + proxy_pass keepalive + ssh -R + nginx: {:.0f} req/s ({:.0f} CPU us per "
+                       "request){}\n",
+                       classic_rps, classic_us, error.empty() ? "" : "   ERROR " + error);
             if (!error.empty()) failed("classic: " + error);
         }
         error.clear();
+        const double cpu0 = path_cpu_seconds(pg);
         pg_rps = run_wrk(dir.path(), fmt::format("https://printer1.localhost:{}/file.bin", relay.https_port()),
-                         "127.0.0.1", "X-Api-Key: " + api_key, 2, 50, 10, error);
-        fmt::print("printgate  relay + tunnel + edge side: {:.0f} req/s{}\n", pg_rps,
-                   error.empty() ? "" : "   ERROR " + error);
+                         "127.0.0.1", "X-Api-Key: " + api_key, 2, 50, wrk_seconds, error);
+        pg_us = cpu_us_per_request(path_cpu_seconds(pg) - cpu0, pg_rps);
+        fmt::print("printgate  relay + tunnel + edge side: {:.0f} req/s ({:.0f} CPU us per request){}\n", pg_rps,
+                   pg_us, error.empty() ? "" : "   ERROR " + error);
         if (!error.empty()) failed("printgate wrk: " + error);
         std::fflush(stdout);
     }
@@ -224,8 +288,9 @@ int main() {
                idle_kib, idle_kib > 0 && idle_kib <= 64 ? "met" : "MISSED", http_ratio,
                http_ratio >= 2 ? "met" : "MISSED");
     fmt::print("BENCH tunnel tunnel_mbps={:.0f} tunnel8_mbps={:.0f} ssh_mbps={:.0f} raw_mbps={:.0f} ratio_vs_ssh={:.2f} "
-               "p99_added_ms={:.3f} idle_kib_per_tunnel={:.1f} http_rps={:.0f} classic_rps={:.0f} http_ratio={:.2f}\n",
+               "p99_added_ms={:.3f} idle_kib_per_tunnel={:.1f} http_rps={:.0f} classic_rps={:.0f} http_ratio={:.2f} "
+               "cpu_s_per_gb={:.2f} ssh_cpu_s_per_gb={:.2f} cpu_us_per_req={:.0f} classic_cpu_us_per_req={:.0f}\n",
                pg.mbps, pg.mbps8, via_ssh.mbps, raw.mbps, ratio_vs_ssh, p99_added, idle_kib, pg_rps, classic_rps,
-               http_ratio);
+               http_ratio, pg.cpu_s_per_gb, via_ssh.cpu_s_per_gb, pg_us, classic_us);
     return 0;
 }

@@ -36,6 +36,8 @@ public:
     bool ok() const { return error_.empty(); }
     const std::string& error() const { return error_; }
     std::uint16_t remote_port(std::size_t i) const { return mappings_.at(i).remote; }
+    // sshd (whose per-connection children do the server side's work) and the ssh client.
+    std::vector<int> pids() const { return {sshd_ ? sshd_->pid() : -1, ssh_ ? ssh_->pid() : -1}; }
 
 private:
     std::vector<mapping> mappings_;
@@ -56,6 +58,7 @@ public:
     bool start();
     std::uint16_t origin_port() const { return origin_; }
     std::uint16_t front_port() const { return front_; }
+    int pid() const { return nginx_ ? nginx_->pid() : -1; }  // the master; workers are below it
     const std::string& error() const { return error_; }
 
 private:
@@ -78,5 +81,9 @@ void end_with_descendants(const std::unique_ptr<testing::child_process>& p);
 
 std::uint64_t rss_bytes(int pid);
 double cpu_seconds_of(int pid);
+// CPU seconds of `pid` and every live process below it (sshd's per-connection children).
+double tree_cpu_seconds(int pid);
+// CPU seconds of this process, all threads.
+double own_cpu_seconds();
 
 }  // namespace printgate::bench

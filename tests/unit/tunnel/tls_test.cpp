@@ -44,6 +44,7 @@ struct outcome {
     bool client_ok = false;  // the client read the server's byte
     bool pairing = false;
     std::optional<peer_identity> who;
+    std::string cipher;  // the TLS 1.3 suite the server settled on
     std::string pinned_ca;  // from verify_pinned_peer, when asked
     std::string pin_error;
 };
@@ -72,8 +73,9 @@ protected:
         return *ctx;
     }
 
-    std::shared_ptr<net::ssl::context> client_context(const device_credentials& d) {
-        auto ctx = make_client_context({ca_->certificate_pem(), d.cert_pem, d.key_pem});
+    std::shared_ptr<net::ssl::context> client_context(const device_credentials& d,
+                                                      std::optional<bool> aes_hardware = std::nullopt) {
+        auto ctx = make_client_context({ca_->certificate_pem(), d.cert_pem, d.key_pem, aes_hardware});
         EXPECT_TRUE(ctx) << ctx.message();
         return *ctx;
     }
@@ -97,6 +99,7 @@ protected:
                 out.server_ok = true;
                 out.pairing = is_pairing_connection(stream.native_handle());
                 out.who = peer_identity_of(stream.native_handle());
+                out.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(stream.native_handle()));
                 auto [wec, n] = co_await net::async_write(stream, net::buffer("!", 1), use_tuple);
                 (void)wec;
                 (void)n;
@@ -147,6 +150,20 @@ TEST_F(tls_test, device_with_a_current_certificate_is_admitted_and_identified) {
     EXPECT_EQ(out.who->device_id, "dev1");
     EXPECT_EQ(out.who->serial, device.serial);
     EXPECT_EQ(admitted_, std::vector<std::string>{"dev1"});
+}
+
+// A Raspberry Pi 3 or 4 has no AES instructions: its edge asks for ChaCha20-Poly1305 first
+// and the relay follows; an edge with them gets AES-128-GCM.
+TEST_F(tls_test, the_edges_cpu_decides_the_cipher) {
+    auto device = issue(*ca_, "dev1", now - 1h, now + 24h);
+    auto without_aes = run(server_context(), client_context(device, false));
+    EXPECT_TRUE(without_aes.client_ok);
+    EXPECT_EQ(without_aes.cipher, "TLS_CHACHA20_POLY1305_SHA256");
+    auto with_aes = run(server_context(), client_context(device, true));
+    EXPECT_TRUE(with_aes.client_ok);
+    EXPECT_EQ(with_aes.cipher, "TLS_AES_128_GCM_SHA256");
+    auto pairing = run(server_context(), *make_pairing_client_context(false), "127.0.0.1", alpn_pair);
+    EXPECT_EQ(pairing.cipher, "TLS_CHACHA20_POLY1305_SHA256");
 }
 
 TEST_F(tls_test, registry_refusal_fails_the_handshake) {

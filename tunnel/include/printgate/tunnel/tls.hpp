@@ -48,13 +48,24 @@ struct client_tls_config {
     std::string ca_pem;     // the pinned relay CA
     std::string chain_pem;  // the device certificate
     std::string key_pem;
+    // Does this CPU encrypt AES in hardware? Decides the cipher the edge asks for first
+    // (tunnel_ciphersuites); nullopt: ask the CPU (cpu_has_aes).
+    std::optional<bool> aes_hardware = std::nullopt;
 };
+
+// The TLS 1.3 cipher suites a tunnel end offers, best first. With AES instructions
+// AES-128-GCM; without them (Raspberry Pi 3 and 4, whose Cortex-A53/A72 lack the ARMv8
+// crypto extension) ChaCha20-Poly1305, which is then several times faster. The relay
+// follows the order the edge asks in, so the edge's CPU decides.
+std::string_view tunnel_ciphersuites(bool aes_hardware);
+bool cpu_has_aes();
 
 identity_result<std::shared_ptr<net::ssl::context>> make_server_context(server_tls_config config);
 identity_result<std::shared_ptr<net::ssl::context>> make_client_context(const client_tls_config& config);
 // For the pairing client: no client certificate, and the server is checked after the
 // handshake against the pinned fingerprint (verify_pinned_peer) before any secret is sent.
-identity_result<std::shared_ptr<net::ssl::context>> make_pairing_client_context();
+identity_result<std::shared_ptr<net::ssl::context>> make_pairing_client_context(
+    std::optional<bool> aes_hardware = std::nullopt);
 
 // On a client connection before the handshake: SNI (for DNS names), the name or IP address
 // the server certificate must carry, and the ALPN protocol to offer.
