@@ -125,17 +125,25 @@ TEST(edge_websocket, pushes_and_commands) {
     ws.send_text(R"({"type":"temperature_control","action":"set_hotend","parameters":{"temperature":50},"id":7})");
     auto ok = ws.next_of("success", 7);
     ASSERT_FALSE(ok.is_discarded());
-    // Live temperature pushes show the new target.
-    bool seen = false;
-    for (int i = 0; i < 200 && !seen; ++i) {
+    // Live temperature pushes show the new target; the terminal push shows the line sent.
+    bool seen = false, echoed = false;
+    for (int i = 0; i < 200 && !(seen && echoed); ++i) {
         auto m = ws.next();
         ASSERT_FALSE(m.is_discarded());
+        if (m["data"].value("topic", "") == "terminal") {
+            EXPECT_EQ(m.value("type", ""), "status");
+            EXPECT_EQ(m.value("printer_id", ""), "printer");
+            EXPECT_TRUE(m.contains("timestamp"));
+            for (const auto& l : m["data"]["lines"])
+                echoed = echoed || (l.value("direction", "") == "sent" && l.value("line", "").find("M104") != std::string::npos);
+        }
         if (m["data"].value("topic", "") == "temperatures" && m["data"]["heaters"].contains("T"))
             seen = m["data"]["heaters"]["T"]["target"] == 50.0;
         if (m["data"].value("topic", "") == "temperatures" && m["data"]["heaters"].contains("T0"))
             seen = seen || m["data"]["heaters"]["T0"]["target"] == 50.0;
     }
     EXPECT_TRUE(seen);
+    EXPECT_TRUE(echoed);
     ws.send_text(R"({"type":"printer_control","action":"get_status","id":"s"})");
     auto status = ws.next_of("response", "s");
     EXPECT_EQ(status["data"]["state"].value("state", ""), "operational");
