@@ -212,7 +212,9 @@ net::awaitable<browser_session::next> browser_session::handle(request_parser& pa
     if (camera_fanout::takes(view.method, view.target, body_unread)) {
         // A viewer gets the newest picture, not one that waited in a kernel send buffer,
         // which Linux grows to megabytes for a slow reader: room for a few pictures only.
-        if (auto* tls = browser_.target<tls_stream>()) {
+        // Streams only: a stream ends the connection, so no later download inherits it.
+        auto* tls = camera_fanout::is_stream(view.target) ? browser_.target<tls_stream>() : nullptr;
+        if (tls != nullptr) {
             error_code ignored;
             tls->socket().set_option(net::socket_base::send_buffer_size(camera_fanout::viewer_send_buffer), ignored);
         }

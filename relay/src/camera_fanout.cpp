@@ -116,6 +116,8 @@ bool camera_fanout::takes(std::string_view method, std::string_view target, bool
     return classify(target).kind != camera_kind::none;
 }
 
+bool camera_fanout::is_stream(std::string_view target) { return classify(target).kind == camera_kind::stream; }
+
 void camera_fanout::sweep() {
     for (auto it = cameras_.begin(); it != cameras_.end();) {
         auto* unit = it->second->find("");

@@ -69,6 +69,8 @@ public:
     // Whether serve() answers this request: GET or HEAD, no body, a stream (parameters
     // camera= and fps= only), an unscaled snapshot or the state (camera= only).
     [[nodiscard]] static bool takes(std::string_view method, std::string_view target, bool has_body);
+    // Whether the target is a stream (which ends the connection when it ends).
+    [[nodiscard]] static bool is_stream(std::string_view target);
 
     // Writes the whole answer on `browser`. Returns whether the connection may carry another
     // request (false after a stream, which ends by closing). A stream moves `deadline` out
