@@ -193,10 +193,18 @@ struct timelapse::state : std::enable_shared_from_this<timelapse::state> {
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
         pid_t pid = -1;
+        if (cancel_render) {  // a print started before ffmpeg did
+            posix_spawn_file_actions_destroy(&fa);
+            return false;
+        }
         int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&fa);
         if (rc != 0) return false;
         child = pid;
+        // print_started() sets cancel_render, then reads child; this sets child, then reads
+        // cancel_render: one of the two sees the other, so ffmpeg never outlives the start
+        // of a print by more than this.
+        if (cancel_render) ::kill(pid, SIGTERM);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }

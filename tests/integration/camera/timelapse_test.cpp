@@ -128,6 +128,82 @@ TEST(timelapse, keeps_a_tar_archive_without_ffmpeg) {
     EXPECT_EQ(static_cast<unsigned char>(all[513]), 0xd8u);
 }
 
+// With an interval, pictures come by themselves while a print runs, and stop when it ends.
+TEST(timelapse, takes_a_picture_per_interval_while_printing) {
+    printgate::testing::temp_dir dir;
+    rig r;
+    timelapse tl(r.svc, {dir.path(), "", 20ms, 10, dir.path() / "no-ffmpeg-here"});
+    std::string made;
+    bool finished = false;
+    std::size_t at_end = 0;
+    tl.on_output([&](const std::string& name, bool ok) {
+        made = ok ? name : "";
+        finished = true;
+    });
+    net::co_spawn(
+        r.io,
+        [&]() -> net::awaitable<void> {
+            tl.print_started("interval");
+            co_await until([&] { return tl.frames_captured() >= 3; });  // no layer change at all
+            tl.print_finished();
+            at_end = tl.frames_captured();
+            co_await until([&] { return finished; });
+            r.svc.stop();
+        },
+        net::detached);
+    r.io.run_for(60s);
+    ASSERT_TRUE(finished);
+    ASSERT_FALSE(made.empty());
+    EXPECT_GE(at_end, 3u);
+    EXPECT_EQ(tl.frames_captured(), at_end) << "a picture after the print ended";
+    auto path = tl.path_of(made);
+    ASSERT_TRUE(path);
+    std::ifstream in(*path, std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(all.find("/frame-000003.jpg"), std::string::npos);
+}
+
+// A print that starts while the last one's video renders stops ffmpeg at once (it would
+// take the Pi's CPU from the print); the render runs again after that print. The stand-in
+// for ffmpeg sleeps for a minute, so a render that is not stopped fails the test.
+TEST(timelapse, a_render_never_runs_during_a_print) {
+    printgate::testing::temp_dir dir;
+    const auto slow = dir.path() / "slow-ffmpeg";
+    std::ofstream(slow) << "#!/bin/sh\nexec sleep 60\n";
+    std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+    rig r;
+    std::vector<std::string> outputs;
+    bool stopped_in_time = false, rendered_again = false;
+    {
+        timelapse tl(r.svc, {dir.path() / "tl", "", 0ms, 10, slow});
+        tl.on_output([&](const std::string& name, bool) { outputs.push_back(name); });
+        net::co_spawn(
+            r.io,
+            [&]() -> net::awaitable<void> {
+                tl.print_started("first");
+                tl.on_layer_change();
+                co_await until([&] { return tl.frames_captured() == 1; });
+                tl.print_finished();
+                EXPECT_TRUE(tl.rendering());
+                tl.print_started("second");
+                net::steady_timer limit(co_await net::this_coro::executor);
+                limit.expires_after(20s);
+                co_await until([&] { return !tl.rendering() || limit.expiry() <= std::chrono::steady_clock::now(); });
+                stopped_in_time = !tl.rendering();
+                tl.on_layer_change();
+                co_await until([&] { return tl.frames_captured() == 1; });
+                tl.print_finished();
+                rendered_again = tl.rendering();
+                r.svc.stop();
+            },
+            net::detached);
+        r.io.run_for(60s);
+    }  // the timelapse ends the render it still runs
+    EXPECT_TRUE(stopped_in_time) << "ffmpeg kept running during the second print";
+    EXPECT_TRUE(rendered_again) << "the first print's render did not come back after the second";
+    EXPECT_TRUE(outputs.empty()) << "a stopped render is not an output";
+}
+
 TEST(timelapse, refuses_names_outside_its_directory) {
     printgate::testing::temp_dir dir;
     rig r;
