@@ -2,17 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 namespace printgate::relay {
 namespace {
-
-namespace net = boost::asio;
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 const char* reason_name(pairing_refusal r) {
     switch (r) {
@@ -66,23 +58,6 @@ tunnel::pair_response answer_pairing(std::string_view line, registry& devices, c
     r.certificate_pem = done.certificate.pem;
     r.ca_pem = ca.certificate_pem();
     return r;
-}
-
-net::awaitable<void> serve_pairing(net::ssl::stream<net::ip::tcp::socket>& stream, registry& devices,
-                                   const tunnel::identity_authority& ca) {
-    net::streambuf buffer(tunnel::max_pairing_line);
-    auto [ec, n] = co_await net::async_read_until(stream, buffer, '\n', use_tuple);
-    tunnel::pair_response reply;
-    if (ec) {
-        if (ec != net::error::not_found) co_return;
-        reply = refuse("bad_request", "pairing request too large");
-    } else {
-        std::string line(net::buffers_begin(buffer.data()), net::buffers_begin(buffer.data()) + static_cast<long>(n));
-        reply = answer_pairing(line, devices, ca, std::chrono::system_clock::now());
-    }
-    auto text = tunnel::to_line(reply);
-    co_await net::async_write(stream, net::buffer(text), use_tuple);
-    co_await stream.async_shutdown(use_tuple);
 }
 
 }  // namespace printgate::relay
