@@ -1,6 +1,6 @@
 // One HTTP/1.1 connection, read top to bottom: header, then (by route) a small body, a
 // streamed upload, or a WebSocket upgrade; keep-alive until the peer leaves.
-#include "connection_deadline.hpp"
+#include "printgate/common/connection_deadline.hpp"
 #include "http_types.hpp"
 #include "lan_sign_in.hpp"
 #include "printgate/edge/edge_app.hpp"
@@ -74,7 +74,7 @@ response dispatch(route_context& ctx) {
 // (FIN / close_notify), then read and drop what the client still sends, a bounded amount and
 // only while it keeps sending, so that closing does not reset the connection under the answer
 // before the client has read it.
-net::awaitable<void> linger_close(common::any_stream& stream, connection_deadline& deadline) {
+net::awaitable<void> linger_close(common::any_stream& stream, common::connection_deadline& deadline) {
     constexpr std::size_t max_drain = 8u << 20;
     constexpr auto quiet = std::chrono::seconds(2);
     deadline.arm(quiet);
@@ -94,7 +94,7 @@ net::awaitable<void> linger_close(common::any_stream& stream, connection_deadlin
 net::awaitable<void> http_server::serve(common::any_stream stream, connection_info info) {
     const auto& cfg = app_.config();
     const auto idle = std::chrono::milliseconds(cfg.idle_timeout_ms);
-    connection_deadline deadline(stream);
+    common::connection_deadline deadline(stream);
     beast::flat_buffer buffer(cfg.max_header_bytes + 1024);
     for (;;) {
         http::request_parser<http::empty_body> head;

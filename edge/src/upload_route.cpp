@@ -34,7 +34,7 @@ bool is_upload_route(const route_context& ctx) {
 
 net::awaitable<response> receive_upload(common::any_stream& stream, beast::flat_buffer& buffer,
                                         http::request_parser<http::empty_body>& head, route_context& ctx, bool& close,
-                                        connection_deadline& deadline) {
+                                        common::connection_deadline& deadline) {
     const auto idle = std::chrono::milliseconds(ctx.app.config().idle_timeout_ms);
     const auto& req = ctx.req;
     auto& app = ctx.app;

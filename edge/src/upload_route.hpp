@@ -1,7 +1,7 @@
 #pragma once
 // Streaming uploads (POST /api/v1/files and OctoPrint's POST /api/files/local): the body is
 // parsed as it arrives and written straight to a temporary file; nothing is buffered whole.
-#include "connection_deadline.hpp"
+#include "printgate/common/connection_deadline.hpp"
 #include "http_types.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -18,6 +18,6 @@ bool is_upload_route(const route_context& ctx);
 // client that stops sending mid-upload is dropped after the idle timeout.
 boost::asio::awaitable<response> receive_upload(common::any_stream& stream, boost::beast::flat_buffer& buffer,
                                                 http::request_parser<http::empty_body>& head, route_context& ctx,
-                                                bool& close, connection_deadline& deadline);
+                                                bool& close, common::connection_deadline& deadline);
 
 }  // namespace printgate::edge

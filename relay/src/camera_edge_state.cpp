@@ -4,7 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "printgate/common/connection_deadline.hpp"
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -27,20 +27,8 @@ net::awaitable<edge_camera_answer> ask_edge_camera_state(device_directory& devic
         co_return out;
     }
     // The stream is closed when the time is up: the pending write or read then fails.
-    net::steady_timer watchdog(stream.get_executor());
-    auto live = std::make_shared<bool>(true);
-    watchdog.expires_after(timeout);
-    watchdog.async_wait([live, &stream](boost::system::error_code ec) {
-        if (!ec && *live) stream.close();
-    });
-    struct disarm {
-        std::shared_ptr<bool> live;
-        net::steady_timer& timer;
-        ~disarm() {
-            *live = false;
-            timer.cancel();
-        }
-    } guard{live, watchdog};
+    common::connection_deadline deadline(stream);
+    deadline.arm(timeout);
 
     // The relay's own request, as for the shared camera stream: it belongs to no viewer.
     const std::string request = "GET " + std::string(target) + " HTTP/1.1\r\nHost: " + std::string(host) +

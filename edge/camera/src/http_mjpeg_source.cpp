@@ -16,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <limits>
 #include <printgate/camera/http_mjpeg_source.hpp>
+#include <printgate/common/connection_deadline.hpp>
 #include <printgate/camera/jpeg.hpp>
 
 namespace printgate::camera {
@@ -199,24 +200,9 @@ net::awaitable<mjpeg_read_result> read_mjpeg_response(common::any_stream& stream
                                                       const clock& clk, const http_source_options& options,
                                                       const bool& stopped, const std::function<void()>& on_connected) {
     mjpeg_read_result out;
-    // The watchdog closes a silent stream; `live` keeps a late expiry from touching a stream
-    // that is gone once this function has returned.
-    net::steady_timer watchdog(stream.get_executor());
-    auto live = std::make_shared<bool>(true);
-    auto arm = [&] {
-        watchdog.expires_after(options.read_timeout);
-        watchdog.async_wait([live, &stream](error_code ec) {
-            if (!ec && *live) stream.close();
-        });
-    };
-    struct disarm {
-        std::shared_ptr<bool> live;
-        net::steady_timer& timer;
-        ~disarm() {
-            *live = false;
-            timer.cancel();
-        }
-    } guard{live, watchdog};
+    // Closes a silent stream; disarmed (and blind to a late expiry) once this returns.
+    common::connection_deadline deadline(stream);
+    auto arm = [&] { deadline.arm(options.read_timeout); };
 
     boost::beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;

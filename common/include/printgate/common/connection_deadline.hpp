@@ -1,9 +1,10 @@
 #pragma once
 // Closes a connection whose peer stays silent too long. Armed around every wait for the
-// peer (the next request, an upload's next bytes, the reading after an early answer, a
-// client slow to take our answer); disarmed before a long-lived stream (WebSocket, camera)
-// takes the connection over. Closing makes the pending operation fail, which ends the
-// session the normal way.
+// peer (the edge's HTTP server: the next request, an upload's next bytes, a client slow to
+// take our answer; a camera source: the next picture; the relay asking an edge camera's
+// state: the whole exchange); disarmed before a long-lived stream takes the connection over
+// and when it goes out of scope. Closing makes the pending operation fail, which ends the
+// exchange the normal way.
 #include "printgate/common/any_stream.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -11,11 +12,11 @@
 #include <chrono>
 #include <memory>
 
-namespace printgate::edge {
+namespace printgate::common {
 
 class connection_deadline {
 public:
-    explicit connection_deadline(common::any_stream& stream)
+    explicit connection_deadline(any_stream& stream)
         : state_(std::make_shared<state>(&stream)), timer_(stream.get_executor()) {}
     ~connection_deadline() {
         state_->stream = nullptr;
@@ -43,8 +44,8 @@ public:
 
 private:
     struct state {
-        explicit state(common::any_stream* s) : stream(s) {}
-        common::any_stream* stream;
+        explicit state(any_stream* s) : stream(s) {}
+        any_stream* stream;
         unsigned generation = 0;
         bool expired = false;
     };
@@ -52,4 +53,4 @@ private:
     boost::asio::steady_timer timer_;
 };
 
-}  // namespace printgate::edge
+}  // namespace printgate::common
