@@ -204,17 +204,24 @@ double percentile(std::vector<double> v, double p) {
     return v[std::min(at, v.size() - 1)];
 }
 
+// A TLS connection to the relay's browser listener for `host` (SNI; the bench does not
+// check the certificate: the tests do).
+void connect_to_relay(net::ssl::stream<net::ip::tcp::socket>& s, std::uint16_t port, const std::string& host,
+                      boost::system::error_code& ec) {
+    s.set_verify_mode(net::ssl::verify_none);
+    SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
+    s.next_layer().connect({net::ip::make_address("127.0.0.1"), port}, ec);
+    if (!ec) s.handshake(net::ssl::stream_base::client, ec);
+}
+
 // One GET through the relay (TLS, the device's Host, the API key); the body, or "" on failure.
 std::string get_through_relay(std::uint16_t port, const std::string& host, const std::string& key,
                               const std::string& target) {
     net::io_context io;
     net::ssl::context tls(net::ssl::context::tls_client);
-    tls.set_verify_mode(net::ssl::verify_none);
     net::ssl::stream<net::ip::tcp::socket> s(io, tls);
-    SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
     boost::system::error_code ec;
-    s.next_layer().connect({net::ip::make_address("127.0.0.1"), port}, ec);
-    if (!ec) s.handshake(net::ssl::stream_base::client, ec);
+    connect_to_relay(s, port, host, ec);
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, host + ":" + std::to_string(port));
     req.set("X-Api-Key", key);
@@ -229,12 +236,9 @@ std::string get_through_relay(std::uint16_t port, const std::string& host, const
 std::vector<double> snapshot_latencies(std::uint16_t port, const std::string& host, const std::string& key, int count) {
     net::io_context io;
     net::ssl::context tls(net::ssl::context::tls_client);
-    tls.set_verify_mode(net::ssl::verify_none);
     net::ssl::stream<net::ip::tcp::socket> s(io, tls);
-    SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
     boost::system::error_code ec;
-    s.next_layer().connect({net::ip::make_address("127.0.0.1"), port}, ec);
-    if (!ec) s.handshake(net::ssl::stream_base::client, ec);
+    connect_to_relay(s, port, host, ec);
     if (ec) fail("snapshot connection: " + ec.message());
     std::vector<double> out;
     boost::beast::flat_buffer buffer;
