@@ -155,6 +155,27 @@ bytes encode_rgb(std::span<const std::uint8_t> rgb, int width, int height, int q
     return result;
 }
 
+bytes encode_yuv420(const yuv420_planes& planes, int width, int height, int quality) {
+    if (width <= 0 || height <= 0 || width > max_dimension || height > max_dimension) return {};
+    const auto luma = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+    const auto chroma =
+        static_cast<std::size_t>((width + 1) / 2) * static_cast<std::size_t>((height + 1) / 2);
+    if (planes.y.size() != luma || planes.cb.size() != chroma || planes.cr.size() != chroma) return {};
+    tjhandle c = compressor();
+    if (!c) return {};
+    std::array<const unsigned char*, 3> src{planes.y.data(), planes.cb.data(), planes.cr.data()};
+    // Null strides: each plane's rows follow each other without padding.
+    unsigned char* out = nullptr;
+    unsigned long out_size = 0;
+    int q = quality < 1 ? 1 : (quality > 100 ? 100 : quality);
+    int rc = tjCompressFromYUVPlanes(c, src.data(), width, nullptr, height, TJSAMP_420, &out, &out_size, q,
+                                     TJFLAG_FASTDCT);
+    bytes result;
+    if (rc == 0 && out) result.assign(out, out + out_size);
+    tjFree(out);
+    return result;
+}
+
 std::optional<rgb_image> decode_rgb(std::span<const std::uint8_t> jpeg, int denominator) {
     if (denominator != 1 && denominator != 2 && denominator != 4 && denominator != 8) return std::nullopt;
     int w = 0, h = 0, s = 0;

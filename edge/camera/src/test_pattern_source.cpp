@@ -5,7 +5,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <printgate/camera/test_pattern_source.hpp>
 #include <string_view>
@@ -43,64 +45,139 @@ const glyph* find_glyph(char c) {
     return nullptr;
 }
 
-void fill_rect(bytes& px, int w, int h, int x0, int y0, int rw, int rh, std::uint8_t r, std::uint8_t g,
-               std::uint8_t b) {
-    for (int y = std::max(0, y0); y < std::min(h, y0 + rh); ++y) {
-        for (int x = std::max(0, x0); x < std::min(w, x0 + rw); ++x) {
-            auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 3;
-            px[i] = r;
-            px[i + 1] = g;
-            px[i + 2] = b;
-        }
-    }
+// A colour in JFIF's full-range YCbCr (ITU-R BT.601 weights, 8-bit fixed point).
+struct ycc {
+    std::uint8_t y;
+    std::uint8_t cb;
+    std::uint8_t cr;
+};
+
+constexpr std::uint8_t clamp_byte(int v) {
+    return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-void draw_text(bytes& px, int w, int h, int x, int y, int scale, std::string_view text) {
-    for (char c : text) {
-        if (const glyph* g = find_glyph(c)) {
-            for (int row = 0; row < 7; ++row)
-                for (int col = 0; col < 5; ++col)
-                    if (g->rows[static_cast<std::size_t>(row)] & (0x10 >> col))
-                        fill_rect(px, w, h, x + col * scale, y + row * scale, scale, scale, 255, 255, 255);
-        }
-        x += 6 * scale;
-    }
+constexpr ycc to_ycc(int r, int g, int b) {
+    // 0.299, 0.587, 0.114; Cb = 128 + 0.5 (B - Y) / (1 - 0.114); Cr = 128 + 0.5 (R - Y) / (1 - 0.299).
+    return {clamp_byte((77 * r + 150 * g + 29 * b + 128) >> 8),
+            clamp_byte((-43 * r - 85 * g + 128 * b + 32896) >> 8),
+            clamp_byte((128 * r - 107 * g - 21 * b + 32896) >> 8)};
+}
+
+// The same colour at shade/255 of its brightness: scaling R, G and B scales Y and the
+// chroma's distance from grey alike.
+constexpr ycc shaded(ycc c, int shade) {
+    return {static_cast<std::uint8_t>(c.y * shade / 255),
+            static_cast<std::uint8_t>(128 + (c.cb - 128) * shade / 255),
+            static_cast<std::uint8_t>(128 + (c.cr - 128) * shade / 255)};
 }
 
 }  // namespace
 
-bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time_point when, int width, int height,
-                          int quality) {
-    if (width < 16 || height < 16 || width > 4096 || height > 4096) return {};
-    bytes px(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
-    constexpr std::array<std::array<std::uint8_t, 3>, 8> bars{{{255, 255, 255},
-                                                               {255, 255, 0},
-                                                               {0, 255, 255},
-                                                               {0, 255, 0},
-                                                               {255, 0, 255},
-                                                               {255, 0, 0},
-                                                               {0, 0, 255},
-                                                               {16, 16, 16}}};
-    int bar_w = std::max(1, width / 8);
-    int shift = static_cast<int>((counter * 4) % static_cast<std::uint64_t>(width));
-    // Which bar each column shows, once per frame, and each row's eight shaded colours, once
-    // per row: the inner loop only copies bytes (it runs 15 times a second per camera).
-    std::vector<std::uint8_t> column_bar(static_cast<std::size_t>(width));
-    for (int x = 0; x < width; ++x) column_bar[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(((x + shift) / bar_w) % 8);
-    for (int y = 0; y < height; ++y) {
-        // Darker towards the bottom so the picture is not the same on every row.
-        const int shade = 255 - (y * 128 / height);
-        std::array<std::array<std::uint8_t, 3>, 8> shaded{};
-        for (std::size_t b = 0; b < bars.size(); ++b)
-            for (std::size_t k = 0; k < 3; ++k) shaded[b][k] = static_cast<std::uint8_t>(bars[b][k] * shade / 255);
-        std::uint8_t* out = px.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(width) * 3;
-        for (int x = 0; x < width; ++x, out += 3) {
-            const auto& c = shaded[column_bar[static_cast<std::size_t>(x)]];
-            out[0] = c[0];
-            out[1] = c[1];
-            out[2] = c[2];
+// The picture is drawn straight into the planes the JPEG encoder takes (Y at full size, Cb and
+// Cr at half size each way), kept from frame to frame: no RGB buffer, no colour conversion, no
+// allocation but the JPEG's.
+struct test_pattern_canvas {
+    int width = 0;
+    int height = 0;
+    int chroma_width = 0;
+    int chroma_height = 0;
+    bytes y;
+    bytes cb;
+    bytes cr;
+    std::vector<std::uint8_t> column_bar;
+
+    void resize(int w, int h) {
+        if (w == width && h == height) return;
+        width = w;
+        height = h;
+        chroma_width = (w + 1) / 2;
+        chroma_height = (h + 1) / 2;
+        y.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+        cb.resize(static_cast<std::size_t>(chroma_width) * static_cast<std::size_t>(chroma_height));
+        cr.resize(cb.size());
+        column_bar.resize(static_cast<std::size_t>(w));
+    }
+
+    std::uint8_t* luma_row(int row) { return y.data() + static_cast<std::size_t>(row) * static_cast<std::size_t>(width); }
+    std::size_t chroma_at(int row, int col) const {
+        return static_cast<std::size_t>(row) * static_cast<std::size_t>(chroma_width) + static_cast<std::size_t>(col);
+    }
+
+    // A rectangle clipped to the picture; a chroma sample takes the colour when the
+    // rectangle covers any of its four pixels.
+    void fill_rect(int x0, int y0, int rw, int rh, ycc c) {
+        const int x1 = std::min(width, x0 + rw);
+        const int y1 = std::min(height, y0 + rh);
+        x0 = std::max(0, x0);
+        y0 = std::max(0, y0);
+        if (x0 >= x1 || y0 >= y1) return;
+        for (int row = y0; row < y1; ++row) std::memset(luma_row(row) + x0, c.y, static_cast<std::size_t>(x1 - x0));
+        const int cx1 = (x1 + 1) / 2;
+        for (int row = y0 / 2; row < (y1 + 1) / 2; ++row) {
+            std::memset(cb.data() + chroma_at(row, x0 / 2), c.cb, static_cast<std::size_t>(cx1 - x0 / 2));
+            std::memset(cr.data() + chroma_at(row, x0 / 2), c.cr, static_cast<std::size_t>(cx1 - x0 / 2));
         }
     }
+
+    void draw_text(int x, int top, int scale, std::string_view text) {
+        constexpr ycc white = to_ycc(255, 255, 255);
+        for (char c : text) {
+            if (const glyph* g = find_glyph(c)) {
+                for (int row = 0; row < 7; ++row)
+                    for (int col = 0; col < 5; ++col)
+                        if (g->rows[static_cast<std::size_t>(row)] & (0x10 >> col))
+                            fill_rect(x + col * scale, top + row * scale, scale, scale, white);
+            }
+            x += 6 * scale;
+        }
+    }
+
+    // Eight colour bars moving left by 4 pixels a frame, darker towards the bottom so the
+    // picture is not the same on every row.
+    void draw_bars(std::uint64_t counter) {
+        constexpr std::array<ycc, 8> bars{to_ycc(255, 255, 255), to_ycc(255, 255, 0), to_ycc(0, 255, 255),
+                                          to_ycc(0, 255, 0),     to_ycc(255, 0, 255), to_ycc(255, 0, 0),
+                                          to_ycc(0, 0, 255),     to_ycc(16, 16, 16)};
+        const int bar_w = std::max(1, width / 8);
+        const int shift = static_cast<int>((counter * 4) % static_cast<std::uint64_t>(width));
+        for (int x = 0; x < width; ++x)
+            column_bar[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(((x + shift) / bar_w) % 8);
+        auto shade_of = [&](int row) { return 255 - (row * 128 / height); };
+        int last_shade = -1;
+        for (int row = 0; row < height; ++row) {
+            const int shade = shade_of(row);
+            std::uint8_t* out = luma_row(row);
+            if (shade == last_shade) {  // the rows of one shade are alike: copy the one above
+                std::memcpy(out, out - width, static_cast<std::size_t>(width));
+                continue;
+            }
+            last_shade = shade;
+            std::array<std::uint8_t, 8> level{};
+            for (std::size_t b = 0; b < bars.size(); ++b) level[b] = shaded(bars[b], shade).y;
+            for (int x = 0; x < width; ++x) out[x] = level[column_bar[static_cast<std::size_t>(x)]];
+        }
+        for (int row = 0; row < chroma_height; ++row) {
+            const int shade = shade_of(2 * row);
+            std::array<ycc, 8> colour{};
+            for (std::size_t b = 0; b < bars.size(); ++b) colour[b] = shaded(bars[b], shade);
+            std::uint8_t* out_cb = cb.data() + chroma_at(row, 0);
+            std::uint8_t* out_cr = cr.data() + chroma_at(row, 0);
+            for (int x = 0; x < chroma_width; ++x) {
+                const ycc& c = colour[column_bar[static_cast<std::size_t>(2 * x)]];
+                out_cb[x] = c.cb;
+                out_cr[x] = c.cr;
+            }
+        }
+    }
+};
+
+namespace {
+
+bytes render(test_pattern_canvas& canvas, std::uint64_t counter, std::chrono::system_clock::time_point when,
+             int width, int height, int quality) {
+    if (width < 16 || height < 16 || width > 4096 || height > 4096) return {};
+    canvas.resize(width, height);
+    canvas.draw_bars(counter);
     // A square bouncing between the edges.
     int side = std::max(8, height / 6);
     int span_x = std::max(1, width - side);
@@ -110,7 +187,7 @@ bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time
     int by = (t * 5) % (2 * span_y);
     if (bx >= span_x) bx = 2 * span_x - bx;
     if (by >= span_y) by = 2 * span_y - by;
-    fill_rect(px, width, height, bx, by, side, side, 20, 20, 20);
+    canvas.fill_rect(bx, by, side, side, to_ycc(20, 20, 20));
 
     auto secs = std::chrono::system_clock::to_time_t(when);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count() % 1000;
@@ -121,9 +198,17 @@ bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time
                   tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
     int scale = std::max(1, width / 220);
     int text_h = 7 * scale;
-    fill_rect(px, width, height, 0, height - text_h - 4 * scale, width, text_h + 4 * scale, 0, 0, 0);
-    draw_text(px, width, height, 2 * scale, height - text_h - 2 * scale, scale, text);
-    return encode_rgb(px, width, height, quality);
+    canvas.fill_rect(0, height - text_h - 4 * scale, width, text_h + 4 * scale, to_ycc(0, 0, 0));
+    canvas.draw_text(2 * scale, height - text_h - 2 * scale, scale, text);
+    return encode_yuv420({canvas.y, canvas.cb, canvas.cr}, width, height, quality);
+}
+
+}  // namespace
+
+bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time_point when, int width, int height,
+                          int quality) {
+    test_pattern_canvas canvas;
+    return render(canvas, counter, when, width, height, quality);
 }
 
 struct test_pattern_source::run_state {
@@ -134,7 +219,13 @@ struct test_pattern_source::run_state {
 
 test_pattern_source::test_pattern_source(std::shared_ptr<frame_hub> hub, const clock& clk, int width, int height,
                                          int fps, int quality)
-    : hub_(std::move(hub)), clock_(clk), width_(width), height_(height), fps_(fps > 0 ? fps : 1), quality_(quality) {}
+    : hub_(std::move(hub)),
+      clock_(clk),
+      width_(width),
+      height_(height),
+      fps_(fps > 0 ? fps : 1),
+      quality_(quality),
+      canvas_(std::make_unique<test_pattern_canvas>()) {}
 
 test_pattern_source::~test_pattern_source() {
     stop();
@@ -153,7 +244,7 @@ void test_pattern_source::start() {
             while (!run->stopped) {
                 frame f;
                 f.grab_time = clock_.now();
-                f.jpeg = render_test_pattern(++counter_, std::chrono::system_clock::now(), width_, height_, quality_);
+                f.jpeg = render(*canvas_, ++counter_, std::chrono::system_clock::now(), width_, height_, quality_);
                 f.encode_time = clock_.now();
                 f.width = width_;
                 f.height = height_;

@@ -2,7 +2,9 @@
 // the Huffman-table fix for MJPEG cameras that omit DHT (ITU T.81 Annex K tables).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
+#include <cstdlib>
 #include <printgate/camera/jpeg.hpp>
 #include <printgate/camera/test_pattern_source.hpp>
 
@@ -58,6 +60,39 @@ TEST(test_pattern, moves_and_draws_the_counter) {
             if (a->pixels[(static_cast<std::size_t>(y) * 320 + static_cast<std::size_t>(x)) * 3] > 200) ++bright;
     EXPECT_GT(bright, 10);
     EXPECT_TRUE(render_test_pattern(1, {}, 8, 8, 80).empty());
+}
+
+// The pattern is drawn in YCbCr: decoded back to RGB, each bar has its colour (white, yellow,
+// cyan, green, magenta, red, blue, near black from the left at frame 0), darker further down,
+// and the band under the bars is black.
+TEST(test_pattern, bars_decode_to_their_colours) {
+    auto img = decode_rgb(pattern(0, 640, 480));
+    ASSERT_TRUE(img);
+    auto at = [&](int x, int y) {
+        const auto i = (static_cast<std::size_t>(y) * 640 + static_cast<std::size_t>(x)) * 3;
+        return std::array<int, 3>{img->pixels[i], img->pixels[i + 1], img->pixels[i + 2]};
+    };
+    auto near = [](std::array<int, 3> got, std::array<int, 3> want) {
+        for (std::size_t k = 0; k < 3; ++k)
+            if (std::abs(got[k] - want[k]) > 12) return false;
+        return true;
+    };
+    // Row 120 has shade 255 - 120 * 128 / 480 = 223; the bouncing square starts in the top-left corner.
+    const int row = 120;
+    const int s = 223;
+    const std::array<std::array<int, 3>, 8> bars{{{s, s, s}, {s, s, 0}, {0, s, s}, {0, s, 0},
+                                                  {s, 0, s}, {s, 0, 0}, {0, 0, s}, {14, 14, 14}}};
+    for (std::size_t b = 0; b < bars.size(); ++b) {
+        const int x = static_cast<int>(b) * 80 + 40;
+        EXPECT_TRUE(near(at(x, row), bars[b])) << "bar " << b << ": " << at(x, row)[0] << "," << at(x, row)[1]
+                                               << "," << at(x, row)[2];
+    }
+    // Darker at the bottom: the white bar at row 400 (shade 149).
+    EXPECT_TRUE(near(at(40, 400), {149, 149, 149}));
+    // The square (20, 20, 20) at frame 0 covers the top-left 80 x 80 pixels.
+    EXPECT_TRUE(near(at(40, 40), {20, 20, 20}));
+    // The text band: black where no glyph is drawn.
+    EXPECT_TRUE(near(at(600, 476), {0, 0, 0}));
 }
 
 TEST(jpeg, dct_scaling_halves_quarters_and_eighths) {

@@ -20,6 +20,15 @@ struct jpeg_size {
 
 // Packed RGB (3 bytes per pixel, rows top-down) to JPEG, 4:2:0. Empty on failure.
 [[nodiscard]] bytes encode_rgb(std::span<const std::uint8_t> rgb, int width, int height, int quality);
+// Planar YCbCr 4:2:0 (JFIF full range) to JPEG, for a source that draws in YCbCr: no colour
+// conversion or downsampling left to do. `y` is width x height, `cb` and `cr` are
+// (width + 1) / 2 x (height + 1) / 2, rows top-down without padding. Empty on failure.
+struct yuv420_planes {
+    std::span<const std::uint8_t> y;
+    std::span<const std::uint8_t> cb;
+    std::span<const std::uint8_t> cr;
+};
+[[nodiscard]] bytes encode_yuv420(const yuv420_planes& planes, int width, int height, int quality);
 // JPEG to packed RGB at 1/denominator size (1, 2, 4 or 8: TurboJPEG's DCT scaling, so a
 // thumbnail costs a fraction of a full decode). nullopt on failure.
 struct rgb_image {

@@ -1,7 +1,7 @@
 #pragma once
 // The camera of --demo and of tests: moving colour bars, a bouncing square, the frame counter
-// and the wall-clock time drawn with a tiny built-in bitmap font, encoded with TurboJPEG at
-// the configured size and rate. Runs on the hub's executor.
+// and the wall-clock time drawn with a tiny built-in bitmap font straight into YCbCr 4:2:0
+// planes, encoded with TurboJPEG at the configured size and rate. Runs on the hub's executor.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,6 +15,8 @@ namespace printgate::camera {
 // One picture of the pattern. Empty on bad dimensions.
 [[nodiscard]] bytes render_test_pattern(std::uint64_t counter, std::chrono::system_clock::time_point when, int width,
                                         int height, int quality);
+
+struct test_pattern_canvas;
 
 class test_pattern_source final : public frame_source {
 public:
@@ -35,6 +37,7 @@ private:
     int fps_;
     int quality_;
     std::uint64_t counter_ = 0;
+    std::unique_ptr<test_pattern_canvas> canvas_;  // the drawing planes, kept between frames
     std::shared_ptr<run_state> run_;
     std::string last_error_;
 };
