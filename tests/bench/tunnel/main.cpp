@@ -10,6 +10,13 @@
 //                edge side) against nginx terminating TLS with proxy_pass and upstream
 //                keepalive into an `ssh -R` port, to an nginx serving the file
 //   idle memory  relay RSS with 1,000 more idle tunnels connected, per tunnel
+//   wan          the relay far from the printer: the edge's tunnel, and ssh -R's connection
+//                to sshd, each across a user-space delay line (RTT 20 and 60 ms, 1000 Mbit/s;
+//                PRINTGATE_BENCH_WAN_RTT and PRINTGATE_BENCH_WAN_MBPS change them), the
+//                browser near the relay; one upload through each and raw TCP through the
+//                same line. There the single stream is bounded by windows, not CPU: ssh -R
+//                by its 2 MiB channel window per round trip, printgate's yamux windows grow
+//                to 16 MiB. The BENCH line's wan_* keys are the last RTT's.
 //   CPU          beside each throughput and requests/s figure, the CPU time all processes of
 //                that path spent per GB or per request (robust on a busy machine), and the
 //                AES-128-GCM speed of one core: printgate's path encrypts and decrypts each
@@ -21,6 +28,7 @@
 #include "load.hpp"
 #include "peers.hpp"
 #include "printgate_side.hpp"
+#include "wan.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -43,6 +51,7 @@ constexpr std::uint64_t per_stream_bytes = 32ull << 20;
 constexpr int rounds = 3;
 constexpr int latency_samples = 2000;
 constexpr int default_idle_tunnels = 1000;
+constexpr std::uint64_t wan_bytes = 128ull << 20;
 
 struct path {
     const char* name;
@@ -131,11 +140,26 @@ void raise_open_files() {
     setrlimit(RLIMIT_NOFILE, &r);  // inherited by the relay started below
 }
 
-// PRINTGATE_BENCH_SKIP=ssh,wrk,idle leaves parts out while working on another (the BENCH
+// PRINTGATE_BENCH_SKIP=ssh,wrk,wan,idle leaves parts out while working on another (the BENCH
 // line then shows 0 for them).
 bool skipped(const char* part) {
     const char* skip = std::getenv("PRINTGATE_BENCH_SKIP");
     return skip != nullptr && std::string_view(skip).find(part) != std::string_view::npos;
+}
+
+// "20,60" -> {20, 60}; bad entries are left out.
+std::vector<int> wan_rtts() {
+    const char* env = std::getenv("PRINTGATE_BENCH_WAN_RTT");
+    std::string_view list = env ? env : "20,60";
+    std::vector<int> out;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string item(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        const int ms = std::atoi(item.c_str());
+        if (ms > 0 && ms <= 1000) out.push_back(ms);
+    }
+    return out;
 }
 
 std::string relay_binary() {
@@ -237,9 +261,31 @@ int main() {
         std::fflush(stdout);
     }
 
+    // The relay far from the printer: printer1's edge again, now across a delay line.
+    edge.stop();
+    wan_point wan;
+    if (!skipped("wan")) {
+        wan_setup setup;
+        setup.dir = dir / "wan";
+        setup.sink_port = sink.port();
+        setup.relay_tunnel_port = relay.tunnel_port();
+        setup.printgate = pg.to;
+        setup.edge_state = dir / "edge" / "edge0";
+        setup.with_ssh = ssh != nullptr;
+        if (const char* mbps = std::getenv("PRINTGATE_BENCH_WAN_MBPS")) setup.link_mbps = std::atof(mbps);
+        setup.bytes = wan_bytes;
+        std::string error;
+        const auto points = measure_wan(setup, wan_rtts(), error);
+        if (!error.empty()) {
+            fmt::print("wan        ERROR {}\n", error);
+            failed("wan: " + error);
+        } else if (!points.empty()) {
+            wan = points.back();
+        }
+    }
+
     // Idle tunnels: pair 1,000 more devices, restart the relay so that pairing leaves
     // nothing in its heap, then measure its RSS before and after they all connect.
-    edge.stop();
     double idle_kib = 0;
     if (!skipped("idle")) {
         std::vector<std::string> names;
@@ -289,8 +335,10 @@ int main() {
                http_ratio >= 2 ? "met" : "MISSED");
     fmt::print("BENCH tunnel tunnel_mbps={:.0f} tunnel8_mbps={:.0f} ssh_mbps={:.0f} raw_mbps={:.0f} ratio_vs_ssh={:.2f} "
                "p99_added_ms={:.3f} idle_kib_per_tunnel={:.1f} http_rps={:.0f} classic_rps={:.0f} http_ratio={:.2f} "
-               "cpu_s_per_gb={:.2f} ssh_cpu_s_per_gb={:.2f} cpu_us_per_req={:.0f} classic_cpu_us_per_req={:.0f}\n",
+               "cpu_s_per_gb={:.2f} ssh_cpu_s_per_gb={:.2f} cpu_us_per_req={:.0f} classic_cpu_us_per_req={:.0f} "
+               "wan_rtt_ms={} wan_tunnel_mbps={:.0f} wan_ssh_mbps={:.0f} wan_raw_mbps={:.0f} wan_ratio_vs_ssh={:.2f}\n",
                pg.mbps, pg.mbps8, via_ssh.mbps, raw.mbps, ratio_vs_ssh, p99_added, idle_kib, pg_rps, classic_rps,
-               http_ratio, pg.cpu_s_per_gb, via_ssh.cpu_s_per_gb, pg_us, classic_us);
+               http_ratio, pg.cpu_s_per_gb, via_ssh.cpu_s_per_gb, pg_us, classic_us, wan.rtt_ms, wan.tunnel_mbps,
+               wan.ssh_mbps, wan.raw_mbps, wan.ssh_mbps > 0 ? wan.tunnel_mbps / wan.ssh_mbps : 0.0);
     return 0;
 }

@@ -103,7 +103,9 @@ tls_files make_certificate(const std::filesystem::path& dir, const std::vector<s
     return f;
 }
 
-ssh_forward::ssh_forward(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets) {
+ssh_forward::ssh_forward(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets,
+                         const std::function<std::uint16_t(std::uint16_t)>& route) {
+    std::filesystem::create_directories(dir);
     const auto host_key = dir / "ssh_host_ed25519";
     const auto user_key = dir / "id_ed25519";
     std::filesystem::remove(host_key);
@@ -134,7 +136,8 @@ ssh_forward::ssh_forward(const std::filesystem::path& dir, const std::vector<std
         error_ = "sshd did not start: " + sshd_->err();
         return;
     }
-    std::vector<std::string> argv = {"/usr/bin/ssh", "-N", "-T", "-i", user_key.string(), "-p", std::to_string(port),
+    const std::uint16_t connect_port = route ? route(port) : port;
+    std::vector<std::string> argv = {"/usr/bin/ssh", "-N", "-T", "-i", user_key.string(), "-p", std::to_string(connect_port),
                                      "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                                      "-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes",
                                      "-o", "Ciphers=aes128-gcm@openssh.com", "-o", "Compression=no",

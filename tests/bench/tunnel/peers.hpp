@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +30,10 @@ public:
         std::uint16_t remote;  // the port sshd listens on for the forward
         std::uint16_t target;  // where the ssh client connects on "the home side"
     };
-    ssh_forward(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets);
+    // `route`, when given, is handed sshd's port and returns the port the ssh client
+    // connects to instead (a delay_line in front of sshd: the link from home to the VPS).
+    ssh_forward(const std::filesystem::path& dir, const std::vector<std::uint16_t>& targets,
+                const std::function<std::uint16_t(std::uint16_t)>& route = {});
     ~ssh_forward();  // ssh, sshd and all their processes
     ssh_forward(const ssh_forward&) = delete;
     ssh_forward& operator=(const ssh_forward&) = delete;

@@ -55,6 +55,8 @@ public:
 
     // Pairs one device per code (state under dir/NAME-index), `parallel` pairings at a time.
     bool pair(const std::vector<std::string>& codes, const std::filesystem::path& dir, int parallel);
+    // A device paired before (its state dir), e.g. a copy whose relay.json names another port.
+    void adopt(const std::filesystem::path& state_dir) { state_dirs_.push_back(state_dir); }
     // Starts a connector per paired device and waits until all are up (welcomed by the relay).
     bool connect(std::chrono::seconds timeout);
     void stop();
