@@ -34,12 +34,6 @@ sockaddr_in loopback(std::uint16_t port) {
     return a;
 }
 
-std::size_t window_of(const link_shape& s) {
-    if (s.window > 0) return s.window;
-    const double bdp = s.mbps * 1e6 / 8 * std::chrono::duration<double>(s.rtt).count();
-    return static_cast<std::size_t>(bdp * 1.25) + (1u << 20);
-}
-
 struct chunk {
     std::vector<char> bytes;  // empty: the sender's FIN
     line_clock::time_point release;
@@ -160,6 +154,12 @@ private:
 };
 
 }  // namespace
+
+std::size_t window_of(const link_shape& s) {
+    if (s.window > 0) return s.window;
+    const double bdp = s.mbps * 1e6 / 8 * std::chrono::duration<double>(s.rtt).count();
+    return static_cast<std::size_t>(bdp * 1.25) + (1u << 20);
+}
 
 struct delay_line::connection {
     connection(int client, int server, const link_shape& shape)

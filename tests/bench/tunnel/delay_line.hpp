@@ -30,6 +30,9 @@ struct link_shape {
     std::size_t window = 0;  // unacknowledged bytes per direction; 0: the round trip's BDP x 1.25 + 1 MiB
 };
 
+// The window a shape gives each direction.
+std::size_t window_of(const link_shape& shape);
+
 class delay_line {
 public:
     // Listens on 127.0.0.1 (port chosen by the OS); every connection is forwarded to

@@ -273,7 +273,11 @@ int main() {
         setup.edge_state = dir / "edge" / "edge0";
         setup.with_ssh = ssh != nullptr;
         if (const char* mbps = std::getenv("PRINTGATE_BENCH_WAN_MBPS")) setup.link_mbps = std::atof(mbps);
-        setup.bytes = wan_bytes;
+        // A host's TCP limit instead of a tuned one, e.g. 4096 (Linux's default tcp_wmem max).
+        if (const char* kib = std::getenv("PRINTGATE_BENCH_WAN_WINDOW_KIB"))
+            setup.window = static_cast<std::size_t>(std::max(0ll, std::atoll(kib))) << 10;
+        const char* mib = std::getenv("PRINTGATE_BENCH_WAN_MIB");  // longer uploads: the window's ramp weighs less
+        setup.bytes = mib && std::atoll(mib) > 0 ? static_cast<std::uint64_t>(std::atoll(mib)) << 20 : wan_bytes;
         std::string error;
         const auto points = measure_wan(setup, wan_rtts(), error);
         if (!error.empty()) {

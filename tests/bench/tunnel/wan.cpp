@@ -28,6 +28,7 @@ std::filesystem::path state_through(const std::filesystem::path& paired, const s
                                     std::uint16_t port, std::string& error) {
     std::error_code ec;
     std::filesystem::remove_all(copy, ec);
+    std::filesystem::create_directories(copy.parent_path(), ec);
     std::filesystem::copy(paired, copy, std::filesystem::copy_options::recursive, ec);
     if (ec) {
         error = "copying the edge's state: " + ec.message();
@@ -68,7 +69,7 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
     std::vector<wan_point> points;
     for (int rtt : rtts_ms) {
         wan_point p{rtt};
-        const link_shape shape{std::chrono::milliseconds(rtt), setup.link_mbps, 0};
+        const link_shape shape{std::chrono::milliseconds(rtt), setup.link_mbps, setup.window};
         {
             delay_line line(shape, setup.sink_port);
             p.raw_mbps = best_upload({line.port(), false, "sink", ""}, setup, error);
@@ -101,9 +102,9 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
             edge.stop();
         }
         const double ssh_bound = ssh_channel_window * 8 / 1e6 / (rtt / 1000.0);
-        fmt::print("wan        RTT {:3d} ms at {:.0f} Mbit/s, 1 stream: printgate {:6.0f} Mbit/s   ssh -R {:6.0f} Mbit/s "
+        fmt::print("wan        RTT {:3d} ms at {:.0f} Mbit/s, window {:.1f} MiB, 1 stream: printgate {:6.0f} Mbit/s   ssh -R {:6.0f} Mbit/s "
                    "(its 2 MiB channel window allows {:.0f})   raw {:6.0f} Mbit/s   printgate/ssh -R {:.2f}\n",
-                   rtt, setup.link_mbps, p.tunnel_mbps, p.ssh_mbps, ssh_bound, p.raw_mbps,
+                   rtt, setup.link_mbps, static_cast<double>(window_of(shape)) / 1048576.0, p.tunnel_mbps, p.ssh_mbps, ssh_bound, p.raw_mbps,
                    p.ssh_mbps > 0 ? p.tunnel_mbps / p.ssh_mbps : 0.0);
         std::fflush(stdout);
         points.push_back(p);
