@@ -24,7 +24,9 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // the bytes in flight, not the kernel's autotuned buffers of the loopback legs.
 constexpr int socket_buffer = 256 * 1024;
 
-void set_int(int fd, int level, int option, int value) { ::setsockopt(fd, level, option, &value, sizeof value); }
+void set_int(int fd, int level, int option, int value) {
+    ::setsockopt(fd, level, option, &value, sizeof value);
+}
 
 sockaddr_in loopback(std::uint16_t port) {
     sockaddr_in a{};
@@ -44,7 +46,10 @@ struct chunk {
 class direction {
 public:
     direction(int from, int to, const link_shape& shape)
-        : from_(from), to_(to), one_way_(shape.rtt / 2), bytes_per_second_(shape.mbps * 1e6 / 8),
+        : from_(from),
+          to_(to),
+          one_way_(shape.rtt / 2),
+          bytes_per_second_(shape.mbps * 1e6 / 8),
           window_(window_of(shape)) {}
 
     void start() {
@@ -104,8 +109,9 @@ private:
             }
             c.bytes.resize(static_cast<std::size_t>(n));
             // Serialised behind what is already on the link, then across.
-            link_free = std::max(link_free, now) + std::chrono::duration_cast<line_clock::duration>(
-                                                       std::chrono::duration<double>(static_cast<double>(n) / bytes_per_second_));
+            link_free = std::max(link_free, now) +
+                        std::chrono::duration_cast<line_clock::duration>(
+                            std::chrono::duration<double>(static_cast<double>(n) / bytes_per_second_));
             c.release = link_free + one_way_;
             unacknowledged.emplace_back(c.release + one_way_, c.bytes.size());
             in_flight += c.bytes.size();

@@ -1,18 +1,18 @@
 #include "wan.hpp"
 
-#include "delay_line.hpp"
-#include "peers.hpp"
-#include "printgate_side.hpp"
-#include "temp_dir.hpp"
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
+
+#include "delay_line.hpp"
+#include "peers.hpp"
+#include "printgate_side.hpp"
+#include "temp_dir.hpp"
 
 namespace printgate::bench {
 
@@ -102,10 +102,12 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
             edge.stop();
         }
         const double ssh_bound = ssh_channel_window * 8 / 1e6 / (rtt / 1000.0);
-        fmt::print("wan        RTT {:3d} ms at {:.0f} Mbit/s, window {:.1f} MiB, 1 stream: printgate {:6.0f} Mbit/s   ssh -R {:6.0f} Mbit/s "
-                   "(its 2 MiB channel window allows {:.0f})   raw {:6.0f} Mbit/s   printgate/ssh -R {:.2f}\n",
-                   rtt, setup.link_mbps, static_cast<double>(window_of(shape)) / 1048576.0, p.tunnel_mbps, p.ssh_mbps, ssh_bound, p.raw_mbps,
-                   p.ssh_mbps > 0 ? p.tunnel_mbps / p.ssh_mbps : 0.0);
+        fmt::print(
+            "wan        RTT {:3d} ms at {:.0f} Mbit/s, window {:.1f} MiB, 1 stream: printgate {:6.0f} Mbit/s   ssh -R "
+            "{:6.0f} Mbit/s "
+            "(its 2 MiB channel window allows {:.0f})   raw {:6.0f} Mbit/s   printgate/ssh -R {:.2f}\n",
+            rtt, setup.link_mbps, static_cast<double>(window_of(shape)) / 1048576.0, p.tunnel_mbps, p.ssh_mbps,
+            ssh_bound, p.raw_mbps, p.ssh_mbps > 0 ? p.tunnel_mbps / p.ssh_mbps : 0.0);
         std::fflush(stdout);
         points.push_back(p);
     }

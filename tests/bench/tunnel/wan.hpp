@@ -3,26 +3,26 @@
 // between them (delay_line), the browser near the relay. A single upload through printgate
 // (edge's tunnel across the line), through ssh -R (ssh's connection to sshd across an
 // identical line) and raw TCP through the same line (the ceiling), per round trip.
-#include "load.hpp"
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "load.hpp"
+
 namespace printgate::bench {
 
 struct wan_setup {
-    std::filesystem::path dir;          // scratch space (sshd keys, copies of the edge's state)
-    std::uint16_t sink_port = 0;        // the sink at home that ssh -R forwards to
+    std::filesystem::path dir;    // scratch space (sshd keys, copies of the edge's state)
+    std::uint16_t sink_port = 0;  // the sink at home that ssh -R forwards to
     std::uint16_t relay_tunnel_port = 0;
-    target printgate;                   // the relay's browser listener for the paired device
-    std::filesystem::path edge_state;   // that device's paired state (not connected elsewhere)
+    target printgate;                  // the relay's browser listener for the paired device
+    std::filesystem::path edge_state;  // that device's paired state (not connected elsewhere)
     bool with_ssh = true;
     double link_mbps = 1000;
-    std::size_t window = 0;             // the line's TCP window model (link_shape::window; 0: tuned hosts)
-    std::uint64_t bytes = 0;            // per upload
-    int rounds = 2;                     // best kept
+    std::size_t window = 0;   // the line's TCP window model (link_shape::window; 0: tuned hosts)
+    std::uint64_t bytes = 0;  // per upload
+    int rounds = 2;           // best kept
 };
 
 struct wan_point {
