@@ -35,6 +35,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -276,6 +277,9 @@ int main() {
         // A host's TCP limit instead of a tuned one, e.g. 4096 (Linux's default tcp_wmem max).
         if (const char* kib = std::getenv("PRINTGATE_BENCH_WAN_WINDOW_KIB"))
             setup.window = static_cast<std::size_t>(std::max(0ll, std::atoll(kib))) << 10;
+        // An experiment on the edge's side: its streams start with this window instead of 256 KiB.
+        if (const char* kib = std::getenv("PRINTGATE_BENCH_EDGE_WINDOW_KIB"))
+            setup.edge_initial_window = static_cast<std::uint32_t>(std::clamp(std::atoll(kib), 0ll, 16384ll)) << 10;
         const char* mib = std::getenv("PRINTGATE_BENCH_WAN_MIB");  // longer uploads: the window's ramp weighs less
         setup.bytes = mib && std::atoll(mib) > 0 ? static_cast<std::uint64_t>(std::atoll(mib)) << 20 : wan_bytes;
         std::string error;

@@ -173,6 +173,7 @@ bool edge_fleet::connect(std::chrono::seconds timeout) {
         tunnel::connector_options options;
         options.state_dir = state;
         options.version = "bench";
+        if (initial_window_ > 0) options.session.initial_window = initial_window_;
         options.policy = {std::chrono::milliseconds(200), std::chrono::milliseconds(2000), std::chrono::seconds(60)};
         auto* io = io_.get();
         options.on_stream = [io](common::any_stream s) { net::co_spawn(*io, serve_sink(std::move(s)), net::detached); };

@@ -57,6 +57,8 @@ public:
     bool pair(const std::vector<std::string>& codes, const std::filesystem::path& dir, int parallel);
     // A device paired before (its state dir), e.g. a copy whose relay.json names another port.
     void adopt(const std::filesystem::path& state_dir) { state_dirs_.push_back(state_dir); }
+    // The window a new stream starts with (session_options::initial_window); 0: the default.
+    void set_initial_window(std::uint32_t bytes) { initial_window_ = bytes; }
     // Starts a connector per paired device and waits until all are up (welcomed by the relay).
     bool connect(std::chrono::seconds timeout);
     void stop();
@@ -70,6 +72,7 @@ private:
     std::vector<std::shared_ptr<tunnel::connector>> connectors_;
     std::thread thread_;
     std::atomic<std::size_t> up_{0};
+    std::uint32_t initial_window_ = 0;
     std::string error_;
 };
 

@@ -93,6 +93,7 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
             if (state.empty()) return points;
             edge_fleet edge;
             edge.adopt(state);
+            edge.set_initial_window(setup.edge_initial_window);
             if (!edge.connect(std::chrono::seconds(30)) || line.connections() == 0) {
                 error = "wan: the edge did not come up through the delay line: " + edge.error();
                 return points;

@@ -22,6 +22,7 @@ struct wan_setup {
     double link_mbps = 1000;
     std::size_t window = 0;   // the line's TCP window model (link_shape::window; 0: tuned hosts)
     std::uint64_t bytes = 0;  // per upload
+    std::uint32_t edge_initial_window = 0;  // an experiment: the edge's streams start larger
     int rounds = 2;           // best kept
 };
 
