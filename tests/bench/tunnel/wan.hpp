@@ -20,10 +20,10 @@ struct wan_setup {
     std::filesystem::path edge_state;  // that device's paired state (not connected elsewhere)
     bool with_ssh = true;
     double link_mbps = 1000;
-    std::size_t window = 0;   // the line's TCP window model (link_shape::window; 0: tuned hosts)
-    std::uint64_t bytes = 0;  // per upload
+    std::size_t window = 0;                 // the line's TCP window model (link_shape::window; 0: tuned hosts)
+    std::uint64_t bytes = 0;                // per upload
     std::uint32_t edge_initial_window = 0;  // an experiment: the edge's streams start larger
-    int rounds = 2;           // best kept
+    int rounds = 2;                         // best kept
 };
 
 struct wan_point {
