@@ -32,6 +32,17 @@ bool is_pseudo_terminal(const std::string& path) {
 }
 
 // A tty or USB serial port seen through its file descriptor.
+// One non-blocking write(2): the stream's user-visible non-blocking mode makes write_some
+// return would_block instead of waiting (Asio's own asynchronous operations ignore it).
+template <typename Stream>
+std::size_t write_now(Stream& stream, net::const_buffer buffer, std::error_code& ec) {
+    boost::system::error_code e;
+    if (!stream.non_blocking()) stream.non_blocking(true, e);
+    std::size_t n = e ? 0 : stream.write_some(buffer, e);
+    ec = e;
+    return n;
+}
+
 class descriptor_link final : public link {
 public:
     descriptor_link(net::any_io_executor ex, int fd, sp_port* port, kind k, std::string description)
@@ -48,6 +59,9 @@ public:
     net::awaitable<void> write_all(net::const_buffer buffer, std::error_code& ec) override {
         auto [e, n] = co_await net::async_write(stream_, buffer, use_tuple);
         ec = e;
+    }
+    std::size_t try_write(net::const_buffer buffer, std::error_code& ec) override {
+        return write_now(stream_, buffer, ec);
     }
     bool set_baud(unsigned baud) override {
         if (!stream_.is_open()) return false;
@@ -102,6 +116,9 @@ public:
     net::awaitable<void> write_all(net::const_buffer buffer, std::error_code& ec) override {
         auto [e, n] = co_await net::async_write(socket_, buffer, use_tuple);
         ec = e;
+    }
+    std::size_t try_write(net::const_buffer buffer, std::error_code& ec) override {
+        return write_now(socket_, buffer, ec);
     }
     bool set_baud(unsigned) override { return true; }
     void discard_input() override {}

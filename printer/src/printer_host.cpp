@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <utility>
 
 namespace printgate::printer {
 
@@ -158,6 +159,7 @@ net::awaitable<void> printer_host::read_loop() {
             link_lost(ec ? ec.message() : "end of stream");
             co_return;
         }
+        handling_input_ = true;
         for (std::size_t i = 0; i < n; ++i) {
             char c = buf[i];
             if (c == '\n') {
@@ -165,23 +167,57 @@ net::awaitable<void> printer_host::read_loop() {
                 line.swap(rx_partial_);
                 if (!line.empty() && line.back() == '\r') line.pop_back();
                 handle_line(line);
-                if (phase_ == phase::closed) co_return;
+                if (phase_ == phase::closed) break;
             } else if (rx_partial_.size() < max_reply_line) {
                 rx_partial_.push_back(c);
             }
         }
+        handling_input_ = false;
+        if (phase_ == phase::closed) co_return;
+        if (write_wanted_) {
+            write_wanted_ = false;
+            write_directly();
+        }
     }
 }
 
-void printer_host::wake_writer() { wake_.cancel(); }
+void printer_host::wake_writer() {
+    if (handling_input_) {
+        write_wanted_ = true;  // the read loop writes once it has handled what arrived
+        return;
+    }
+    wake_.cancel();
+}
+
+// An answered line frees room for the next: send it from here with one write(2) instead of
+// waking the write loop (a timer cancelled, two resumptions and an asynchronous write per line).
+// Only while the write loop is parked with nothing of its own to send, so the order of bytes on
+// the wire stays the order take_batch gave them.
+void printer_host::write_directly() {
+    if (!writer_parked_ || !unsent_.empty() || !link_ || phase_ == phase::closed) {
+        wake_.cancel();
+        return;
+    }
+    std::string batch = take_batch();
+    if (batch.empty()) return;
+    std::error_code ec;
+    const std::size_t n = link_->try_write(net::buffer(batch), ec);
+    if (n >= batch.size()) return;
+    // The port did not take it all (or failed): the write loop sends the rest first and sees
+    // the error, if any, as the read side does.
+    unsent_ = batch.substr(n);
+    wake_.cancel();
+}
 
 net::awaitable<void> printer_host::write_loop() {
     const auto generation = link_generation_;
     while (running_ && link_ && generation == link_generation_ && phase_ != phase::closed) {
-        std::string batch = take_batch();
+        std::string batch = unsent_.empty() ? take_batch() : std::exchange(unsent_, std::string{});
         if (batch.empty()) {
             wake_.expires_at(net::steady_timer::time_point::max());
+            writer_parked_ = true;
             co_await wake_.async_wait(use_tuple);
+            writer_parked_ = false;
             continue;
         }
         std::error_code ec;
@@ -210,6 +246,7 @@ void printer_host::begin_handshake() {
     long_running_.clear();
     commands_.clear();
     raw_out_.clear();
+    unsent_.clear();
     firmware_ = {};
     autoreport_ = false;
     temp_poll_queued_ = false;

@@ -30,6 +30,9 @@ public:
 
     virtual net::awaitable<std::size_t> read_some(net::mutable_buffer buffer, std::error_code& ec) = 0;
     virtual net::awaitable<void> write_all(net::const_buffer buffer, std::error_code& ec) = 0;
+    // Writes what the port takes at once, without waiting, and returns how many bytes that
+    // was (0 with `ec` would_block when it takes nothing now). Never while a write_all runs.
+    virtual std::size_t try_write(net::const_buffer buffer, std::error_code& ec) = 0;
     // Changes the speed (serial and tty only); false when the port refuses it.
     virtual bool set_baud(unsigned baud) = 0;
     // Drops whatever the printer sent that nobody read yet.

@@ -205,6 +205,7 @@ private:
     void enqueue(std::string text, std::function<void()> on_ok = {}, bool front = false);
     std::string take_batch();
     void wake_writer();
+    void write_directly();
     void note_command_sent(const std::string& text, std::uint32_t number);
     bool ready_for_commands(std::string& why) const;
     void do_pause_park();
@@ -221,6 +222,14 @@ private:
     boost::asio::steady_timer retry_;
     bool running_ = false;
     bool writing_ = false;
+    // The write loop waits on wake_ with nothing to send. While the read loop handles what
+    // arrived, a wake-up only sets write_wanted_; the read loop then writes the next lines
+    // itself (write_directly) and hands the write loop only what the port did not take, in
+    // unsent_, which goes out before anything else.
+    bool writer_parked_ = false;
+    bool handling_input_ = false;
+    bool write_wanted_ = false;
+    std::string unsent_;
     std::uint64_t link_generation_ = 0;
 
     host_state state_ = host_state::disconnected;
