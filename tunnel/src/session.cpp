@@ -172,11 +172,11 @@ net::awaitable<std::tuple<error_code, stream>> session::open_stream() {
         co_return std::tuple{make_error_code(mux_error::ids_exhausted), stream{}};
     auto st = std::make_shared<detail::stream_state>(next_id_);
     next_id_ += 2;
-    st->recv_window = st->recv_window_max = options_.initial_window;
+    const std::uint32_t start = starting_window();
+    st->recv_window = st->recv_window_max = start;
     st->last_grant = now();
     streams_.emplace(st->id, st);
-    queue_control(frame_type::window_update, flag::syn, st->id,
-                  options_.initial_window - initial_stream_window);
+    queue_control(frame_type::window_update, flag::syn, st->id, start - initial_stream_window);
     co_return std::tuple{error_code{}, stream(self, st)};
 }
 
@@ -187,7 +187,8 @@ net::awaitable<std::tuple<error_code, stream>> session::accept_stream() {
             auto st = std::move(accept_queue_.front());
             accept_queue_.pop_front();
             if (st->finished) continue;  // reset by the peer before we took it
-            std::uint32_t extra = options_.initial_window - st->recv_window_max;
+            const std::uint32_t start = starting_window();
+            std::uint32_t extra = start > st->recv_window_max ? start - st->recv_window_max : 0;
             st->recv_window_max += extra;
             st->recv_window += extra;
             st->last_grant = now();
@@ -628,6 +629,19 @@ void session::consumed(const state_ptr& st, std::size_t n) {
     }
 }
 
+// What a new stream is promised: the configured initial window, or the largest one an earlier
+// stream of this session grew to, while all promises together stay within half the session's
+// buffer cap (the bound window growth keeps too).
+std::uint32_t session::starting_window() const {
+    const std::uint32_t configured = options_.initial_window;
+    if (learned_window_ <= configured) return configured;
+    std::size_t promised = 0;
+    for (const auto& entry : streams_) promised += entry.second->recv_window_max;
+    const std::size_t half_cap = options_.session_buffer_cap / 2;
+    const std::size_t room = half_cap > promised ? half_cap - promised : 0;
+    return static_cast<std::uint32_t>(std::clamp<std::size_t>(room, configured, learned_window_));
+}
+
 void session::maybe_grant(const state_ptr& st) {
     if (!st->tracked || st->finished || st->remote_fin || phase_ != phase::open) return;
     std::uint64_t used = std::uint64_t{st->buffered()} + st->recv_window;
@@ -648,6 +662,7 @@ void session::maybe_grant(const state_ptr& st) {
         buffered_total_ + 2 * std::size_t{st->recv_window_max} <= options_.session_buffer_cap / 2) {
         st->recv_window_max =
             static_cast<std::uint32_t>(std::min<std::uint64_t>(2ull * st->recv_window_max, options_.max_window));
+        learned_window_ = std::max(learned_window_, st->recv_window_max);
         delta = static_cast<std::uint32_t>(st->recv_window_max - used);
     }
     st->last_grant = t;

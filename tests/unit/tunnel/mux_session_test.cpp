@@ -221,6 +221,61 @@ TEST(mux_session, window_grows_for_a_fast_reader_up_to_max_window) {
     });
 }
 
+// A stream that grew its window teaches the session: the next stream is promised that window
+// when it is accepted, so a second upload across a long link does not climb the ramp again.
+// Without it the second stream's sender stops at 256 KiB while nobody reads.
+TEST(mux_session, a_later_stream_starts_with_the_window_an_earlier_one_grew_to) {
+    manual_clock clock;
+    session_options opts;
+    opts.clock = &clock;
+    opts.max_window = 1024 * 1024;
+    session_pair p(opts, opts);
+    p.run([&]() -> net::awaitable<void> {
+        clock.advance(std::chrono::milliseconds(10));
+        CO_REQUIRE(co_await eventually([&] { return p.server->stats().pings_answered >= 1; }));
+        const auto data = pattern(4 << 20);
+        {
+            // The first stream is read as fast as it arrives: its window doubles up to 1 MiB.
+            auto opened = co_await p.client->open_stream();
+            CO_REQUIRE(!std::get<0>(opened));
+            stream& a = std::get<1>(opened);
+            bool sent = false;
+            net::co_spawn(p.io, [&]() -> net::awaitable<void> {
+                co_await net::async_write(a, net::buffer(data), use_tuple);
+                co_await a.async_shutdown(use_tuple);
+                sent = true;
+            }, net::detached);
+            auto [aec, sa] = co_await p.server->accept_stream();
+            CO_REQUIRE(!aec);
+            auto [got, rec] = co_await read_all(sa);
+            EXPECT_EQ(rec, net::error::eof);
+            EXPECT_EQ(got, data);
+            CO_REQUIRE(co_await eventually([&] { return sent; }));
+        }
+        // The second stream is accepted and never read: what piles up is its starting window.
+        const auto before = p.server->stats().buffered_bytes;
+        auto opened = co_await p.client->open_stream();
+        CO_REQUIRE(!std::get<0>(opened));
+        stream& b = std::get<1>(opened);
+        bool writer_done = false;
+        net::co_spawn(p.io, [&]() -> net::awaitable<void> {
+            co_await net::async_write(b, net::buffer(data), use_tuple);
+            writer_done = true;
+        }, net::detached);
+        auto [bec, sb] = co_await p.server->accept_stream();
+        CO_REQUIRE(!bec);
+        std::size_t most = 0;
+        bool started_big = co_await eventually([&] {
+            most = std::max(most, p.server->stats().buffered_bytes - before);
+            return most >= 1024u * 1024;
+        });
+        EXPECT_TRUE(started_big) << "buffered " << most;
+        EXPECT_LE(p.server->stats().buffered_bytes - before, opts.max_window);
+        b.close();
+        CO_REQUIRE(co_await eventually([&] { return writer_done; }));
+    });
+}
+
 TEST(mux_session, a_small_request_completes_while_a_big_transfer_runs) {
     session_options big_window;
     big_window.max_window = 4 * 1024 * 1024;

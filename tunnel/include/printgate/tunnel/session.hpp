@@ -106,6 +106,7 @@ private:
 
     // Flow control.
     void consumed(const state_ptr& st, std::size_t n);
+    std::uint32_t starting_window() const;
     void maybe_grant(const state_ptr& st);
     void drop_buffer(const state_ptr& st);
 
@@ -168,6 +169,9 @@ private:
     printgate::clock::time_point ping_sent_at_{};
     std::chrono::microseconds rtt_{0};
     std::size_t buffered_total_ = 0;
+    // The largest window a stream of this session has grown to: later streams start there,
+    // so a second upload across a long link does not climb the same ramp again.
+    std::uint32_t learned_window_ = 0;
 
     session_stats counters_;
 };
