@@ -132,6 +132,18 @@ scan_result scan_to_sos(std::span<const std::uint8_t> j) {
     return r;
 }
 
+int clamp_quality(int quality) {
+    return quality < 1 ? 1 : (quality > 100 ? 100 : quality);
+}
+
+// The JPEG TurboJPEG wrote into its own buffer, copied out; the buffer freed either way.
+bytes take_output(int rc, unsigned char* out, unsigned long out_size) {
+    bytes result;
+    if (rc == 0 && out) result.assign(out, out + out_size);
+    tjFree(out);
+    return result;
+}
+
 }  // namespace
 
 std::optional<jpeg_size> jpeg_dimensions(std::span<const std::uint8_t> jpeg) {
@@ -147,12 +159,9 @@ bytes encode_rgb(std::span<const std::uint8_t> rgb, int width, int height, int q
     if (!c) return {};
     unsigned char* out = nullptr;
     unsigned long out_size = 0;
-    int q = quality < 1 ? 1 : (quality > 100 ? 100 : quality);
-    int rc = tjCompress2(c, rgb.data(), width, 0, height, TJPF_RGB, &out, &out_size, TJSAMP_420, q, TJFLAG_FASTDCT);
-    bytes result;
-    if (rc == 0 && out) result.assign(out, out + out_size);
-    tjFree(out);
-    return result;
+    int rc = tjCompress2(c, rgb.data(), width, 0, height, TJPF_RGB, &out, &out_size, TJSAMP_420,
+                         clamp_quality(quality), TJFLAG_FASTDCT);
+    return take_output(rc, out, out_size);
 }
 
 bytes encode_yuv420(const yuv420_planes& planes, int width, int height, int quality) {
@@ -167,13 +176,9 @@ bytes encode_yuv420(const yuv420_planes& planes, int width, int height, int qual
     // Null strides: each plane's rows follow each other without padding.
     unsigned char* out = nullptr;
     unsigned long out_size = 0;
-    int q = quality < 1 ? 1 : (quality > 100 ? 100 : quality);
-    int rc = tjCompressFromYUVPlanes(c, src.data(), width, nullptr, height, TJSAMP_420, &out, &out_size, q,
-                                     TJFLAG_FASTDCT);
-    bytes result;
-    if (rc == 0 && out) result.assign(out, out + out_size);
-    tjFree(out);
-    return result;
+    int rc = tjCompressFromYUVPlanes(c, src.data(), width, nullptr, height, TJSAMP_420, &out, &out_size,
+                                     clamp_quality(quality), TJFLAG_FASTDCT);
+    return take_output(rc, out, out_size);
 }
 
 std::optional<rgb_image> decode_rgb(std::span<const std::uint8_t> jpeg, int denominator) {

@@ -179,18 +179,29 @@ TEST(mux_session, session_buffer_cap_holds_back_window_updates) {
     });
 }
 
-TEST(mux_session, window_grows_for_a_fast_reader_up_to_max_window) {
-    manual_clock clock;
+// Window growth on a clock that stands still: windows may grow to 1 MiB.
+session_options growth_options(manual_clock& clock) {
     session_options opts;
     opts.clock = &clock;
     opts.max_window = 1024 * 1024;
+    return opts;
+}
+
+// The first PINGs are queued; time passes before their answers: RTT = 10 ms. Grants then
+// follow each other within no time at all (the clock stands still), which is a reader
+// draining its window faster than two round trips: the window doubles.
+net::awaitable<bool> measure_10ms_rtt(manual_clock& clock, session_pair& p) {
+    clock.advance(std::chrono::milliseconds(10));
+    const bool answered = co_await eventually([&] { return p.server->stats().pings_answered >= 1; });
+    co_return answered;
+}
+
+TEST(mux_session, window_grows_for_a_fast_reader_up_to_max_window) {
+    manual_clock clock;
+    const session_options opts = growth_options(clock);
     session_pair p(opts, opts);
     p.run([&]() -> net::awaitable<void> {
-        // The first PINGs are queued; time passes before their answers: RTT = 10 ms. Grants
-        // then follow each other within no time at all (the clock stands still), which is
-        // a reader draining its window faster than two round trips: the window doubles.
-        clock.advance(std::chrono::milliseconds(10));
-        CO_REQUIRE(co_await eventually([&] { return p.server->stats().pings_answered >= 1; }));
+        CO_REQUIRE(co_await measure_10ms_rtt(clock, p));
         EXPECT_EQ(p.server->stats().rtt, std::chrono::milliseconds(10));
 
         auto opened = co_await p.client->open_stream();
@@ -226,13 +237,10 @@ TEST(mux_session, window_grows_for_a_fast_reader_up_to_max_window) {
 // Without it the second stream's sender stops at 256 KiB while nobody reads.
 TEST(mux_session, a_later_stream_starts_with_the_window_an_earlier_one_grew_to) {
     manual_clock clock;
-    session_options opts;
-    opts.clock = &clock;
-    opts.max_window = 1024 * 1024;
+    const session_options opts = growth_options(clock);
     session_pair p(opts, opts);
     p.run([&]() -> net::awaitable<void> {
-        clock.advance(std::chrono::milliseconds(10));
-        CO_REQUIRE(co_await eventually([&] { return p.server->stats().pings_answered >= 1; }));
+        CO_REQUIRE(co_await measure_10ms_rtt(clock, p));
         const auto data = pattern(4 << 20);
         {
             // The first stream is read as fast as it arrives: its window doubles up to 1 MiB.
