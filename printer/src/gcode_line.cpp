@@ -1,7 +1,5 @@
 #include "printgate/printer/gcode_line.hpp"
 
-#include <fmt/format.h>
-
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -15,8 +13,21 @@ std::uint8_t gcode_checksum(std::string_view text) {
 }
 
 std::string numbered_line(std::uint32_t number, std::string_view command) {
-    std::string body = fmt::format("N{} {}", number, command);
-    return fmt::format("{}*{}\n", body, gcode_checksum(body));
+    // Built in one string with one allocation: it runs for every line of every print.
+    std::array<char, 10> digits{};
+    const auto number_end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+    std::string line;
+    line.reserve(1 + digits.size() + 1 + command.size() + 5);
+    line += 'N';
+    line.append(digits.data(), number_end);
+    line += ' ';
+    line += command;
+    std::array<char, 3> sum{};
+    const auto sum_end = std::to_chars(sum.data(), sum.data() + sum.size(), unsigned{gcode_checksum(line)}).ptr;
+    line += '*';
+    line.append(sum.data(), sum_end);
+    line += '\n';
+    return line;
 }
 
 std::size_t numbered_line_size(std::uint32_t number, std::string_view command) {

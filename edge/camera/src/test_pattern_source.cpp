@@ -84,7 +84,12 @@ struct test_pattern_canvas {
     bytes y;
     bytes cb;
     bytes cr;
-    std::vector<std::uint8_t> column_bar;
+    struct run {
+        int x0;  // first column
+        int x1;  // one past the last
+        std::uint8_t bar;
+    };
+    std::vector<run> runs;
 
     void resize(int w, int h) {
         if (w == width && h == height) return;
@@ -95,7 +100,6 @@ struct test_pattern_canvas {
         y.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
         cb.resize(static_cast<std::size_t>(chroma_width) * static_cast<std::size_t>(chroma_height));
         cr.resize(cb.size());
-        column_bar.resize(static_cast<std::size_t>(w));
     }
 
     std::uint8_t* luma_row(int row) { return y.data() + static_cast<std::size_t>(row) * static_cast<std::size_t>(width); }
@@ -140,32 +144,33 @@ struct test_pattern_canvas {
                                           to_ycc(0, 0, 255),     to_ycc(16, 16, 16)};
         const int bar_w = std::max(1, width / 8);
         const int shift = static_cast<int>((counter * 4) % static_cast<std::uint64_t>(width));
-        for (int x = 0; x < width; ++x)
-            column_bar[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(((x + shift) / bar_w) % 8);
+        // The columns each bar covers this frame, as runs: a row is then a handful of memsets.
+        runs.clear();
+        for (int x = 0; x < width;) {
+            const int bar = ((x + shift) / bar_w) % 8;
+            const int end = std::min(width, (((x + shift) / bar_w) + 1) * bar_w - shift);
+            runs.push_back({x, end, static_cast<std::uint8_t>(bar)});
+            x = end;
+        }
         auto shade_of = [&](int row) { return 255 - (row * 128 / height); };
-        int last_shade = -1;
         for (int row = 0; row < height; ++row) {
             const int shade = shade_of(row);
             std::uint8_t* out = luma_row(row);
-            if (shade == last_shade) {  // the rows of one shade are alike: copy the one above
-                std::memcpy(out, out - width, static_cast<std::size_t>(width));
-                continue;
-            }
-            last_shade = shade;
-            std::array<std::uint8_t, 8> level{};
-            for (std::size_t b = 0; b < bars.size(); ++b) level[b] = shaded(bars[b], shade).y;
-            for (int x = 0; x < width; ++x) out[x] = level[column_bar[static_cast<std::size_t>(x)]];
+            for (const auto& r : runs)
+                std::memset(out + r.x0, shaded(bars[r.bar], shade).y, static_cast<std::size_t>(r.x1 - r.x0));
         }
+        // A chroma sample takes the bar of the left one of its pixels.
         for (int row = 0; row < chroma_height; ++row) {
             const int shade = shade_of(2 * row);
-            std::array<ycc, 8> colour{};
-            for (std::size_t b = 0; b < bars.size(); ++b) colour[b] = shaded(bars[b], shade);
             std::uint8_t* out_cb = cb.data() + chroma_at(row, 0);
             std::uint8_t* out_cr = cr.data() + chroma_at(row, 0);
-            for (int x = 0; x < chroma_width; ++x) {
-                const ycc& c = colour[column_bar[static_cast<std::size_t>(2 * x)]];
-                out_cb[x] = c.cb;
-                out_cr[x] = c.cr;
+            for (const auto& r : runs) {
+                const int c0 = (r.x0 + 1) / 2;
+                const int c1 = (r.x1 + 1) / 2;
+                if (c0 >= c1) continue;
+                const ycc c = shaded(bars[r.bar], shade);
+                std::memset(out_cb + c0, c.cb, static_cast<std::size_t>(c1 - c0));
+                std::memset(out_cr + c0, c.cr, static_cast<std::size_t>(c1 - c0));
             }
         }
     }
