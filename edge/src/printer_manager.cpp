@@ -474,7 +474,10 @@ void append_json_string(std::string& out, std::string_view s) {
 }  // namespace
 
 void printer_manager::on_terminal(bool sent, const std::string& line) {
-    if (listeners_.empty() || (terminal_wanted_ && !terminal_wanted_())) return;
+    if (listeners_.empty()) return;
+    // Whether any client wants terminal lines is asked once per batch, not twice per printed
+    // line; a batch already started is finished (at most 250 ms) and goes to whoever wants it.
+    if (terminal_lines_ == 0 && terminal_wanted_ && !terminal_wanted_()) return;
     if (terminal_lines_++ > 0) terminal_ += ',';
     terminal_ += sent ? R"({"direction":"sent","line":)" : R"({"direction":"received","line":)";
     append_json_string(terminal_, line);
