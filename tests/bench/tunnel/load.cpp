@@ -13,6 +13,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string_view>
 #include <chrono>
 #include <memory>
 
@@ -29,6 +32,17 @@ std::uint64_t content_length(const std::string& head) {
     auto at = lower.find("content-length:");
     if (at == std::string::npos) return 0;
     return std::stoull(head.substr(at + 15));
+}
+
+// The N of a "GET /bytes/N " request (at most 64 GiB); nullopt for any other request.
+std::optional<std::uint64_t> download_size(const std::string& head) {
+    constexpr std::string_view prefix = "GET /bytes/";
+    if (!head.starts_with(prefix)) return std::nullopt;
+    std::uint64_t n = 0;
+    const char* first = head.data() + prefix.size();
+    const auto [end, ec] = std::from_chars(first, head.data() + head.size(), n);
+    if (ec != std::errc{} || end == first || *end != ' ' || n > (64ull << 30)) return std::nullopt;
+    return n;
 }
 
 // A connection to the measured path: plain TCP, or TLS with SNI (no verification: the
@@ -57,13 +71,17 @@ public:
         std::size_t n = tls_ ? net::read_until(*tls_, buffer_, "\r\n\r\n") : net::read_until(socket_, buffer_, "\r\n\r\n");
         std::string head(net::buffers_begin(buffer_.data()), net::buffers_begin(buffer_.data()) + static_cast<long>(n));
         buffer_.consume(n);
-        std::uint64_t body = content_length(head);
-        while (buffer_.size() < body) {
-            auto space = buffer_.prepare(65536);
-            std::size_t got = tls_ ? tls_->read_some(space) : socket_.read_some(space);
-            buffer_.commit(got);
+        // The body is read and dropped as it comes: a download of any size holds 64 KiB.
+        for (std::uint64_t body = content_length(head); body > 0;) {
+            if (buffer_.size() == 0) {
+                auto space = buffer_.prepare(65536);
+                std::size_t got = tls_ ? tls_->read_some(space) : socket_.read_some(space);
+                buffer_.commit(got);
+            }
+            const auto take = std::min<std::uint64_t>(body, buffer_.size());
+            buffer_.consume(take);
+            body -= take;
         }
-        buffer_.consume(body);
         return head;
     }
 
@@ -120,6 +138,21 @@ net::awaitable<void> serve_sink(common::any_stream stream) {
         static const std::string file_reply =
             "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1024\r\n\r\n" +
             file_body();
+        if (const auto size = download_size(head)) {
+            // GET /bytes/N: N bytes, written 256 KiB at a time.
+            const std::string reply_head = fmt::format(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n", *size);
+            auto [hec, hn] = co_await net::async_write(stream, net::buffer(reply_head), net::as_tuple(net::use_awaitable));
+            if (hec) co_return;
+            std::fill(chunk.begin(), chunk.end(), 'd');
+            for (std::uint64_t sent = 0; sent < *size;) {
+                const auto n = std::min<std::uint64_t>(chunk.size(), *size - sent);
+                auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.data(), n), net::as_tuple(net::use_awaitable));
+                if (wec) co_return;
+                sent += n;
+            }
+            continue;
+        }
         const std::string& reply = head.starts_with("POST") ? upload_reply
                                    : head.starts_with("GET /file.bin ") ? file_reply
                                                                         : small_reply;
@@ -178,6 +211,25 @@ double upload_mbps(const target& t, std::uint64_t bytes, int streams, std::strin
     for (auto& e : errors)
         if (!e.empty()) error = e;
     return static_cast<double>(bytes) * streams * 8 / 1e6 / seconds;
+}
+
+double download_mbps(const target& t, std::uint64_t bytes, std::string& error) {
+    try {
+        net::io_context io;
+        client_connection c(io, t);
+        const auto start = std::chrono::steady_clock::now();
+        c.write(net::buffer(fmt::format("GET /bytes/{} HTTP/1.1\r\nHost: {}\r\n{}\r\n", bytes, t.host, t.headers)));
+        const std::string reply = c.read_response();
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (!reply.starts_with("HTTP/1.1 200") || content_length(reply) != bytes) {
+            error = "download status: " + reply.substr(0, 40);
+            return 0;
+        }
+        return static_cast<double>(bytes) * 8 / 1e6 / seconds;
+    } catch (const std::exception& e) {
+        error = e.what();
+        return 0;
+    }
 }
 
 std::vector<std::vector<double>> request_latencies_ms(const std::vector<target>& targets, int samples,

@@ -20,7 +20,8 @@ namespace net = boost::asio;
 const std::string& file_body();
 
 // HTTP/1.1 with keep-alive: POST consumes its Content-Length body and answers "ok";
-// GET /file.bin answers file_body(), any other GET 64 bytes. Returns when the peer closes.
+// GET /file.bin answers file_body(), GET /bytes/N N bytes, any other GET 64 bytes. Returns
+// when the peer closes.
 net::awaitable<void> serve_sink(common::any_stream stream);
 
 // A loopback TCP listener running serve_sink per connection on its own thread.
@@ -45,6 +46,9 @@ struct target {
 
 // Aggregate upload throughput in Mbit/s of `streams` connections each POSTing `bytes`.
 double upload_mbps(const target& t, std::uint64_t bytes, int streams, std::string& error);
+
+// Throughput in Mbit/s of one GET /bytes/`bytes` (the body read and dropped as it comes).
+double download_mbps(const target& t, std::uint64_t bytes, std::string& error);
 
 // Round-trip times in milliseconds of `samples` small GETs on one keep-alive connection
 // per target, the targets taking turns.

@@ -13,8 +13,8 @@
 //   wan          the relay far from the printer: the edge's tunnel, and ssh -R's connection
 //                to sshd, each across a user-space delay line (RTT 20 and 60 ms, 1000 Mbit/s;
 //                PRINTGATE_BENCH_WAN_RTT and PRINTGATE_BENCH_WAN_MBPS change them), the
-//                browser near the relay; one upload through each and raw TCP through the
-//                same line. There the single stream is bounded by windows, not CPU: ssh -R
+//                browser near the relay; one upload and one download through each and raw
+//                TCP through the same line. There the single stream is bounded by windows, not CPU: ssh -R
 //                by its 2 MiB channel window per round trip, printgate's yamux windows grow
 //                to 16 MiB. The BENCH line's wan_* keys are the last RTT's.
 //   CPU          beside each throughput and requests/s figure, the CPU time all processes of
@@ -344,9 +344,11 @@ int main() {
     fmt::print("BENCH tunnel tunnel_mbps={:.0f} tunnel8_mbps={:.0f} ssh_mbps={:.0f} raw_mbps={:.0f} ratio_vs_ssh={:.2f} "
                "p99_added_ms={:.3f} idle_kib_per_tunnel={:.1f} http_rps={:.0f} classic_rps={:.0f} http_ratio={:.2f} "
                "cpu_s_per_gb={:.2f} ssh_cpu_s_per_gb={:.2f} cpu_us_per_req={:.0f} classic_cpu_us_per_req={:.0f} "
-               "wan_rtt_ms={} wan_tunnel_mbps={:.0f} wan_ssh_mbps={:.0f} wan_raw_mbps={:.0f} wan_ratio_vs_ssh={:.2f}\n",
+               "wan_rtt_ms={} wan_tunnel_mbps={:.0f} wan_ssh_mbps={:.0f} wan_raw_mbps={:.0f} wan_ratio_vs_ssh={:.2f} "
+               "wan_down_tunnel_mbps={:.0f} wan_down_ssh_mbps={:.0f} wan_down_raw_mbps={:.0f} wan_down_ratio_vs_ssh={:.2f}\n",
                pg.mbps, pg.mbps8, via_ssh.mbps, raw.mbps, ratio_vs_ssh, p99_added, idle_kib, pg_rps, classic_rps,
                http_ratio, pg.cpu_s_per_gb, via_ssh.cpu_s_per_gb, pg_us, classic_us, wan.rtt_ms, wan.tunnel_mbps,
-               wan.ssh_mbps, wan.raw_mbps, wan.ssh_mbps > 0 ? wan.tunnel_mbps / wan.ssh_mbps : 0.0);
+               wan.ssh_mbps, wan.raw_mbps, wan.ssh_mbps > 0 ? wan.tunnel_mbps / wan.ssh_mbps : 0.0, wan.down_tunnel_mbps,
+               wan.down_ssh_mbps, wan.down_raw_mbps, wan.down_ssh_mbps > 0 ? wan.down_tunnel_mbps / wan.down_ssh_mbps : 0.0);
     return 0;
 }

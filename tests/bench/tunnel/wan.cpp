@@ -63,6 +63,18 @@ double best_upload(const target& t, const wan_setup& setup, std::string& error) 
     return best;
 }
 
+double best_download(const target& t, const wan_setup& setup, std::string& error) {
+    double best = 0;
+    for (int r = 0; r < setup.rounds; ++r) best = std::max(best, download_mbps(t, setup.bytes, error));
+    return best;
+}
+
+// Both directions through one path: the upload's figure and the download's.
+void measure_both(const target& t, const wan_setup& setup, double& up, double& down, std::string& error) {
+    up = best_upload(t, setup, error);
+    down = best_download(t, setup, error);
+}
+
 }  // namespace
 
 std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int>& rtts_ms, std::string& error) {
@@ -72,7 +84,7 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
         const link_shape shape{std::chrono::milliseconds(rtt), setup.link_mbps, setup.window};
         {
             delay_line line(shape, setup.sink_port);
-            p.raw_mbps = best_upload({line.port(), false, "sink", ""}, setup, error);
+            measure_both({line.port(), false, "sink", ""}, setup, p.raw_mbps, p.down_raw_mbps, error);
         }
         if (setup.with_ssh) {
             std::unique_ptr<delay_line> line;  // outlives ssh and sshd, which are ended first
@@ -84,7 +96,7 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
                 error = ssh.error();
                 return points;
             }
-            p.ssh_mbps = best_upload({ssh.remote_port(0), false, "sink", ""}, setup, error);
+            measure_both({ssh.remote_port(0), false, "sink", ""}, setup, p.ssh_mbps, p.down_ssh_mbps, error);
         }
         {
             delay_line line(shape, setup.relay_tunnel_port);
@@ -99,7 +111,7 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
                 return points;
             }
             if (!path_answers(setup.printgate, error)) return points;
-            p.tunnel_mbps = best_upload(setup.printgate, setup, error);
+            measure_both(setup.printgate, setup, p.tunnel_mbps, p.down_tunnel_mbps, error);
             edge.stop();
         }
         const double ssh_bound = ssh_channel_window * 8 / 1e6 / (rtt / 1000.0);
@@ -109,6 +121,10 @@ std::vector<wan_point> measure_wan(const wan_setup& setup, const std::vector<int
             "(its 2 MiB channel window allows {:.0f})   raw {:6.0f} Mbit/s   printgate/ssh -R {:.2f}\n",
             rtt, setup.link_mbps, static_cast<double>(window_of(shape)) / 1048576.0, p.tunnel_mbps, p.ssh_mbps,
             ssh_bound, p.raw_mbps, p.ssh_mbps > 0 ? p.tunnel_mbps / p.ssh_mbps : 0.0);
+        fmt::print("wan        RTT {:3d} ms download (printer to browser):   printgate {:6.0f} Mbit/s   ssh -R {:6.0f} Mbit/s"
+                   "                                     raw {:6.0f} Mbit/s   printgate/ssh -R {:.2f}\n",
+                   rtt, p.down_tunnel_mbps, p.down_ssh_mbps, p.down_raw_mbps,
+                   p.down_ssh_mbps > 0 ? p.down_tunnel_mbps / p.down_ssh_mbps : 0.0);
         std::fflush(stdout);
         points.push_back(p);
     }

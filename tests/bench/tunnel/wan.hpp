@@ -2,7 +2,8 @@
 // The "wan" part of bench tunnel: the relay on a VPS, the printer at home, a long link
 // between them (delay_line), the browser near the relay. A single upload through printgate
 // (edge's tunnel across the line), through ssh -R (ssh's connection to sshd across an
-// identical line) and raw TCP through the same line (the ceiling), per round trip.
+// identical line) and raw TCP through the same line (the ceiling), per round trip; then a
+// single download the other way through each.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -28,7 +29,8 @@ struct wan_setup {
 
 struct wan_point {
     int rtt_ms = 0;
-    double tunnel_mbps = 0, ssh_mbps = 0, raw_mbps = 0;
+    double tunnel_mbps = 0, ssh_mbps = 0, raw_mbps = 0;                 // upload: browser to printer
+    double down_tunnel_mbps = 0, down_ssh_mbps = 0, down_raw_mbps = 0;  // download: printer to browser
 };
 
 // One point per round trip, printed as it is measured. `error` gets the first failure.
