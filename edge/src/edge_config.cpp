@@ -218,11 +218,6 @@ edge_config demo_config(const std::filesystem::path& state_dir) {
     c.http_port = 0;
     c.state_dir = state_dir;
     c.camera_kind = "test";
-    // The demo's hotend heats like a real one (time constant 25 s: about 8 C/s at first, 210 C
-    // in about a minute and a half). The simulator's own default (8 s, over 20 C/s) is faster
-    // than the thermal watchdog believes a heater can be: readings 2 s apart then differ by
-    // more than 25 C, and the demo print failed with a sensor fault about half the time.
-    c.sim_args = {"--hotend-tau", "25"};
     return c;
 }
 

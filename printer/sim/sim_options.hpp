@@ -30,7 +30,7 @@ struct sim_options {
     bool chamber = false;
     bool motion_time = true;
     double home_time_s = 2;
-    double hotend_tau_s = 8;
+    double hotend_tau_s = 25;  // about 8 C/s at first towards 210 C, like a real hotend
     double bed_tau_s = 25;
     std::map<std::string, std::string> sd_files;  // name -> content
     bool sd_card = true;  // false: firmware built without SD support (Cap:SDCARD:0, M20-M27 unknown)
