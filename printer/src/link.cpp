@@ -31,7 +31,6 @@ bool is_pseudo_terminal(const std::string& path) {
     return !ec && (real.string().starts_with("/dev/pts/") || real.string() == "/dev/ptmx");
 }
 
-// A tty or USB serial port seen through its file descriptor.
 // One non-blocking write(2): the stream's user-visible non-blocking mode makes write_some
 // return would_block instead of waiting (Asio's own asynchronous operations ignore it).
 template <typename Stream>
@@ -43,6 +42,7 @@ std::size_t write_now(Stream& stream, net::const_buffer buffer, std::error_code&
     return n;
 }
 
+// A tty or USB serial port seen through its file descriptor.
 class descriptor_link final : public link {
 public:
     descriptor_link(net::any_io_executor ex, int fd, sp_port* port, kind k, std::string description)
