@@ -67,9 +67,21 @@ awk 'BEGIN {
   print "M104 S0"; print "M140 S0"; print "G91"; print "G1 Z10"; print "G90"; print "M84"
 }' > "$work/demo-vase.gcode"
 if command -v curl > /dev/null; then
-  curl -fsS -o /dev/null -H "X-Api-Key: $(cat "$work/edge/api_key")" \
-    -F "file=@$work/demo-vase.gcode" -F print=true "http://$edge_http/api/files/local" \
-    && started="a demo print is running" || started="the demo print could not be started (see $work/edge.err)"
+  key=$(cat "$work/edge/api_key")
+  # The edge is ready before its printer is: the upload's print=true only starts a print on
+  # an operational printer (otherwise the file is kept and "printing" is false). Wait up to
+  # 20 s for the simulator's handshake.
+  for _ in $(seq 200); do
+    curl -fsS -H "X-Api-Key: $key" "http://$edge_http/api/v1/state" 2> /dev/null \
+      | grep -q '"state":"operational"' && break
+    sleep 0.1
+  done
+  answer=$(curl -fsS -H "X-Api-Key: $key" -F "file=@$work/demo-vase.gcode" -F print=true \
+    "http://$edge_http/api/files/local" 2> /dev/null || true)
+  case $answer in
+    *'"printing":true'*) started="a demo print is running" ;;
+    *) started="the demo print could not be started (see $work/edge.err)" ;;
+  esac
 else
   started="install curl to have the demo start a print"
 fi
