@@ -101,9 +101,9 @@ else
   echo "  Open the printer, through the relay and the tunnel:"
 fi
 cat <<TEXT
-     state            $url/api/v1/state
+     the printer      $url/   (state, camera, job; the full web UI is not written yet)
+     its API          $url/api/v1/state   $url/api/v1/files   $url/api/v1/job
      camera           $url/webcam/?action=stream
-     files, jobs      $url/api/v1/files   $url/api/v1/job   (the web UI is not written yet)
 
 The certificates come from the demo relay's own CA ($work/relay/ca.pem): the browser warns
 once; accept it, or import that file. The edge's local API (no tunnel) is http://$edge_http

@@ -64,7 +64,7 @@ bool authorized(route_context& ctx) {
 }
 
 response dispatch(route_context& ctx) {
-    for (auto* route : {route_printer, route_files, route_jobs, route_history, route_octoprint}) {
+    for (auto* route : {route_home, route_printer, route_files, route_jobs, route_history, route_octoprint}) {
         if (auto res = route(ctx)) return std::move(*res);
     }
     return error_response(ctx.req, http::status::not_found, "no such endpoint: " + ctx.path);

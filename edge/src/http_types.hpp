@@ -45,6 +45,8 @@ std::optional<response> route_files(route_context& ctx);
 std::optional<response> route_jobs(route_context& ctx);
 std::optional<response> route_history(route_context& ctx);
 std::optional<response> route_octoprint(route_context& ctx);
+// "/": the printer's home page, and its script, style and status texts (home_page.cpp).
+std::optional<response> route_home(route_context& ctx);
 
 }  // namespace printgate::edge
 

@@ -216,7 +216,7 @@ net::awaitable<response> post_second_factor(route_context& ctx, auth::account_se
     switch (r.status) {
         case auth::login_status::signed_in: {
             if (!r.session) co_return failed(req, "no session after the second factor");
-            auto res = redirect(req, "/lan/");
+            auto res = redirect(req, "/");  // the printer's home page
             res.insert(http::field::set_cookie, set_cookie(ctx, lan_session_cookie, r.session->token));
             if (r.device_token)
                 res.insert(http::field::set_cookie, set_cookie(ctx, lan_device_cookie, *r.device_token, "; Max-Age=31536000"));
@@ -242,6 +242,7 @@ response signed_in_page(route_context& ctx, auth::account_service& accounts) {
     return page(ctx.req, http::status::ok, "Signed in",
                 "<p>Signed in as " + common::html_escape(user->name) +
                     ". The API under /api/v1 and the WebSocket answer this browser now.</p>"
+                    "<p><a href=\"/\">The printer</a></p>"
                     "<form method=\"post\" action=\"/lan/sign-out\">" +
                     hidden("csrf", accounts.csrf_token(token)) + "<p><button>Sign out</button></p></form>");
 }
@@ -292,7 +293,7 @@ net::awaitable<response> serve_lan_page(route_context& ctx) {
             auto res = co_await post_sign_in(ctx, *accounts);
             co_return res;
         }
-        if (accounts->full_session(cookie(req, lan_session_cookie), false)) co_return redirect(req, "/lan/");
+        if (accounts->full_session(cookie(req, lan_session_cookie), false)) co_return redirect(req, "/");
         const auto form_token = auth::random_hex_token(accounts->sources().random);
         auto res = sign_in_page(req, http::status::ok, form_token, "");
         res.insert(http::field::set_cookie, set_cookie(ctx, lan_form_cookie, form_token, "; Max-Age=3600"));

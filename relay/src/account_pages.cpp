@@ -6,6 +6,7 @@
 #include "auth_pages_call.hpp"
 #include "http_host.hpp"
 #include "offline_page.hpp"
+#include "return_target.hpp"
 
 namespace printgate::relay {
 namespace {
@@ -29,8 +30,8 @@ http_reply auth_pages::account(call& c) {
     return layout_page(
         200, "printgate relay",
         nav() + paragraph("Signed in as " + c.user->name + " (" + auth::to_string(c.user->role) + ").") +
-            "<p>" + link("/printers", "Your printers") + ", or open one at https://NAME." + html_escape(zone_) +
-            "/.</p>\n" + form_open("/signout") +
+            "<p>" + link("/printers", "Your printers") + ", or open one at " +
+            html_escape(device_origin("NAME", zone_, port_of_host(c.request.host))) + "/.</p>\n" + form_open("/signout") +
             hidden_field("csrf", csrf) + "<button>Sign out</button></form>");
 }
 

@@ -2,11 +2,12 @@
 // stream said last (online, or offline since when; state, temperatures, the job, the answer
 // to the last command), and pause / resume / cancel sent to it over that stream. What a
 // device sends is not trusted: only known fields of the expected type are shown, strings are
-// cut short and escaped, numbers must be finite.
-#include <cmath>
-#include <cstdio>
+// cut short and escaped, numbers must be finite (common/status_text.hpp).
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <printgate/common/status_text.hpp>
 
 #include <printgate/auth/audit_log.hpp>
 
@@ -18,92 +19,11 @@
 namespace printgate::relay {
 namespace {
 
-constexpr std::size_t max_text_bytes = 80;
-constexpr std::size_t max_heaters = 8;
-
-// `text` cut to at most `max` bytes on a UTF-8 character boundary.
-std::string cut(std::string text, std::size_t max) {
-    if (text.size() <= max) return text;
-    std::size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    text.resize(end);
-    return text + "…";
-}
-
-const nlohmann::json* member(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return nullptr;
-    auto it = object.find(key);
-    return it == object.end() ? nullptr : &*it;
-}
-
-std::string text_field(const nlohmann::json& object, const char* key) {
-    const auto* v = member(object, key);
-    return v && v->is_string() ? cut(v->get<std::string>(), max_text_bytes) : std::string();
-}
-
-std::optional<double> number_field(const nlohmann::json& object, const char* key) {
-    const auto* v = member(object, key);
-    if (!v || !v->is_number()) return std::nullopt;
-    const double d = v->get<double>();
-    return std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
-}
-
-bool flag_field(const nlohmann::json& object, const char* key) {
-    const auto* v = member(object, key);
-    return v && v->is_boolean() && v->get<bool>();
-}
-
-std::string fixed(double v, int decimals) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-// "45 s", "12 min", "1 h 05 min"
-std::string duration_text(double seconds) {
-    if (!(seconds >= 0) || seconds > 1e8) return {};
-    const auto s = static_cast<long long>(seconds + 0.5);
-    if (s < 60) return std::to_string(s) + " s";
-    const auto m = s / 60;
-    if (m < 60) return std::to_string(m) + " min";
-    return std::to_string(m / 60) + " h " + (m % 60 < 10 ? "0" : "") + std::to_string(m % 60) + " min";
-}
-
-// "T0 209.8 / 210 °C, bed 59.9 / 60 °C"
-std::string temperatures_text(const nlohmann::json& data) {
-    const auto* heaters = member(data, "heaters");
-    if (!heaters || !heaters->is_object()) return {};
-    std::string out;
-    std::size_t shown = 0;
-    for (const auto& [name, heater] : heaters->items()) {
-        if (shown == max_heaters) break;
-        const auto actual = number_field(heater, "actual");
-        if (!actual) continue;
-        ++shown;
-        out += (out.empty() ? "" : ", ") + cut(name, 16) + " " + fixed(*actual, 1);
-        if (const auto target = number_field(heater, "target")) out += " / " + fixed(*target, 0);
-        out += " °C";
-    }
-    return out;
-}
-
-// "benchy.gcode: 42 %, layer 12 of 80, 1 h 05 min left"
-std::string job_text(const nlohmann::json& progress) {
-    if (!flag_field(progress, "active")) return {};
-    std::string out = text_field(progress, "file");
-    if (const auto fraction = number_field(progress, "fraction"); fraction && *fraction >= 0 && *fraction <= 1)
-        out += ": " + fixed(*fraction * 100, 0) + " %";
-    const auto layer = number_field(progress, "layer");
-    const auto layers = number_field(progress, "layer_count");
-    if (layer && *layer >= 0 && *layer < 1e7) {
-        out += ", layer " + fixed(*layer, 0);
-        if (layers && *layers > 0 && *layers < 1e7) out += " of " + fixed(*layers, 0);
-    }
-    if (const auto left = number_field(progress, "time_left_s")) {
-        if (auto text = duration_text(*left); !text.empty()) out += ", " + text + " left";
-    }
-    return out;
-}
+using common::json_member;
+using common::json_text;
+using common::job_text;
+using common::state_text;
+using common::temperatures_text;
 
 struct command_choice {
     std::string_view action;  // the command protocol's printer_control action
@@ -155,22 +75,21 @@ std::string printer_row(const row_input& in) {
     std::string state, temperatures, job, event, reply, buttons;
     if (in.control) {
         const auto& status = in.control->status;
-        const auto* state_data = member(status, "state");
+        const auto* state_data = json_member(status, "state");
         if (state_data) {
-            state = text_field(*state_data, "state");
-            if (auto reason = text_field(*state_data, "reason"); !reason.empty()) state += " (" + reason + ")";
+            state = state_text(*state_data);
         }
-        if (const auto* t = member(status, "temperatures")) temperatures = temperatures_text(*t);
-        const auto printer_state = state_data ? text_field(*state_data, "state") : std::string();
+        if (const auto* t = json_member(status, "temperatures")) temperatures = temperatures_text(*t);
+        const auto printer_state = state_data ? json_text(*state_data, "state") : std::string();
         // A job is shown while the printer prints or is paused; the last progress push may
         // still say active for a moment after a cancel.
         const bool in_job = printer_state == "printing" || printer_state == "pausing" || printer_state == "paused";
-        if (const auto* p = member(status, "progress"); p && in_job) job = job_text(*p);
-        event = text_field(in.control->last_event, "event");
+        if (const auto* p = json_member(status, "progress"); p && in_job) job = job_text(*p);
+        event = json_text(in.control->last_event, "event");
         if (in.control->reply_at) {
             const auto& r = in.control->last_reply;
-            reply = "last command " + text_field(r, "id") + ": " + text_field(r, "type");
-            if (auto why = text_field(r, "message"); !why.empty()) reply += ", " + why;
+            reply = "last command " + json_text(r, "id") + ": " + json_text(r, "type");
+            if (auto why = json_text(r, "message"); !why.empty()) reply += ", " + why;
         }
         if (in.presence.online && state_data) {
             if (printer_state == "printing") buttons += command_form(name, command_choices[0], in.csrf);

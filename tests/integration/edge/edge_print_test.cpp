@@ -135,3 +135,64 @@ TEST_F(edge_print, malformed_commands_change_nothing) {
         return t["heaters"].contains("B") && t["heaters"]["B"]["target"] == 40.0;
     })) << edge.get("/api/v1/temperatures") << before;
 }
+
+// "/": the printer's home page, its status texts (the same words as the relay's printers
+// page) and its script, before and during a print.
+TEST_F(edge_print, home_page_shows_the_printer_and_its_job) {
+    auto page = request(edge.port(), "GET", "/");
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_NE(page.head.find("Content-Type: text/html; charset=utf-8"), std::string::npos) << page.head;
+    EXPECT_NE(page.head.find("Content-Security-Policy: default-src 'none'; script-src 'self'"), std::string::npos) << page.head;
+    EXPECT_NE(page.body.find("<h1>Generic Marlin printer</h1>"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("<p class=\"state\" id=\"state\">operational</p>"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("<p id=\"job\">No print is running.</p>"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("<progress id=\"progress\" max=\"1\" hidden>"), std::string::npos) << page.body;
+    // --demo streams the test camera.
+    EXPECT_NE(page.body.find("<img id=\"camera\" src=\"/webcam/?action=stream\""), std::string::npos) << page.body;
+
+    ASSERT_TRUE(edge.wait_for("/home/status", [](const nlohmann::json& s) {
+        return s.value("temperatures", "").find("T0 ") != std::string::npos;
+    })) << edge.get("/home/status");
+    auto idle = edge.get("/home/status");
+    EXPECT_EQ(idle.value("state", ""), "operational") << idle;
+    EXPECT_EQ(idle.value("job", ""), "No print is running.") << idle;
+    EXPECT_TRUE(idle["fraction"].is_null()) << idle;
+
+    auto script = request(edge.port(), "GET", "/home.js");
+    EXPECT_EQ(script.status, 200);
+    EXPECT_NE(script.head.find("Content-Type: text/javascript"), std::string::npos) << script.head;
+    EXPECT_NE(script.body.find("/home/status"), std::string::npos);
+    EXPECT_EQ(request(edge.port(), "GET", "/home.css").status, 200);
+    EXPECT_EQ(request(edge.port(), "POST", "/", "{}").status, 405);
+    EXPECT_EQ(request(edge.port(), "GET", "/home/other").status, 404);
+
+    ASSERT_EQ(upload(edge.port(), "/api/v1/files", "long.gcode", gcode_job(3000, 600)).status, 201);
+    ASSERT_EQ(request(edge.port(), "POST", "/api/v1/job", R"({"action":"start","file":"long.gcode"})").status, 200);
+    ASSERT_TRUE(edge.wait_for("/home/status", [](const nlohmann::json& s) {
+        return s["fraction"].is_number() && s.value("job", "").find(", layer ") != std::string::npos;
+    })) << edge.get("/home/status");
+    auto busy = edge.get("/home/status");
+    EXPECT_EQ(busy.value("state", "").rfind("printing", 0), 0u) << busy;
+    EXPECT_EQ(busy.value("job", "").rfind("long.gcode: ", 0), 0u) << busy;
+    EXPECT_GE(busy.value("fraction", -1.0), 0.0);
+    EXPECT_LE(busy.value("fraction", 2.0), 1.0);
+    page = request(edge.port(), "GET", "/");
+    EXPECT_NE(page.body.find("<p id=\"job\">long.gcode: "), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("<progress id=\"progress\" max=\"1\" value=\""), std::string::npos) << page.body;
+
+    ASSERT_EQ(request(edge.port(), "POST", "/api/v1/job", R"({"action":"cancel"})").status, 200);
+    ASSERT_TRUE(edge.wait_for("/home/status", [](const nlohmann::json& s) {
+        return s.value("job", "") == "No print is running." && s.value("state", "").rfind("operational", 0) == 0;
+    })) << edge.get("/home/status");
+}
+
+// What the printer is called comes from the configuration: the page shows it as text.
+TEST(edge_home, the_printer_name_is_escaped) {
+    temp_dir dir;
+    edge_process edge(dir, demo_args(dir, dir / "state", "[profile]\nname = \"<b>Bench & Co</b>\"\n"));
+    ASSERT_TRUE(edge.ready()) << edge.log();
+    auto page = request(edge.port(), "GET", "/");
+    ASSERT_EQ(page.status, 200);
+    EXPECT_NE(page.body.find("<h1>&lt;b&gt;Bench &amp; Co&lt;/b&gt;</h1>"), std::string::npos) << page.body;
+    EXPECT_EQ(page.body.find("<b>Bench"), std::string::npos) << page.body;
+}

@@ -370,6 +370,7 @@ TEST(lan_sign_in, a_browser_signs_in_with_password_and_totp_and_identity_headers
     auto step2 = request_from(owner, port, "POST", "/lan/second-factor", "Cookie: printgate-session=" + half + "\r\n",
                               "csrf=" + csrf_of(code_page) + "&code=" + totp.code_at_step(alice->secret, step));
     ASSERT_EQ(step2.status, 303) << step2.body;
+    EXPECT_EQ(header_value(step2, "Location"), "/");  // on to the printer's home page
     const auto full = set_cookie_value(step2, "printgate-session");
     ASSERT_FALSE(full.empty());
     EXPECT_NE(full, half);
@@ -378,6 +379,9 @@ TEST(lan_sign_in, a_browser_signs_in_with_password_and_totp_and_identity_headers
 
     auto printer = request_from(owner, port, "GET", "/api/v1/state", session);
     EXPECT_EQ(printer.status, 200) << printer.body;
+    auto home_page = request_from(owner, port, "GET", "/", session);
+    EXPECT_EQ(home_page.status, 200) << home_page.body;
+    EXPECT_NE(home_page.body.find("<h1>Generic Marlin printer</h1>"), std::string::npos) << home_page.body;
     EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/state", "Cookie: printgate-session=" + half + "\r\n").status, 401);
     EXPECT_EQ(request_from(owner, port, "GET", "/api/v1/ws", websocket_upgrade(session)).status, 101);
 
