@@ -1,12 +1,13 @@
 // The printer's home page at "/": what a person who opens the printer's address sees, through
 // the relay or on the LAN, until the web UI exists. It shows the state, the temperatures, the
-// job and the camera, and links to the API. The page works without script; /home.js only
+// job (with pause, resume and cancel) and the camera, and links to the API. The page works without script; /home.js only
 // refreshes the texts every two seconds from /home/status, which carries them already
 // written (common/status_text.hpp, the same words as the relay's printers page), so the
 // script never formats anything nor puts markup into the page.
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http_types.hpp"
 #include "printgate/common/html_escape.hpp"
@@ -34,17 +35,20 @@ h1 { margin-bottom: 0.2rem; }
 .state { font-size: 1.2rem; margin-top: 0; }
 .camera img { width: 100%; max-width: 640px; background: #ddd; aspect-ratio: 4 / 3; }
 progress { width: 100%; max-width: 640px; height: 1rem; }
-.stale { color: #a00; }
+.stale, #answer { color: #a00; }
 footer { margin-top: 2rem; font-size: 0.85rem; color: #555; }
 )";
 
-// Refreshes the texts from /home/status. textContent only: whatever a file is called, it is
-// shown as text.
+// Refreshes the texts from /home/status (textContent only: whatever a file is called, it is
+// shown as text) and shows the job's buttons that apply; a button POSTs /api/v1/job, a
+// same-origin JSON request that the relay's gate and the LAN session admit like any other.
 constexpr std::string_view home_js = R"('use strict';
 (function () {
   const fields = ['state', 'temperatures', 'job'];
+  const actions = ['pause', 'resume', 'cancel'];
   const progress = document.getElementById('progress');
   const stale = document.getElementById('stale');
+  const answer = document.getElementById('answer');
   async function refresh() {
     try {
       const res = await fetch('/home/status', { cache: 'no-store', credentials: 'same-origin' });
@@ -53,26 +57,53 @@ constexpr std::string_view home_js = R"('use strict';
       for (const name of fields) document.getElementById(name).textContent = status[name];
       progress.hidden = typeof status.fraction !== 'number';
       if (!progress.hidden) progress.value = status.fraction;
+      for (const action of actions) document.getElementById(action).hidden = !status.actions.includes(action);
       stale.hidden = true;
     } catch (e) {
-      stale.textContent = 'No fresh status from the printer (' + e.message + '): the texts above may be old. Reloading the page signs you in again if your session ended.';
+      stale.textContent = 'No fresh status from the printer (' + e.message + '): the texts above may be old. ' +
+        'Reloading the page signs you in again if your session ended.';
       stale.hidden = false;
     }
   }
+  async function send(action) {
+    if (action === 'cancel' && !window.confirm('Cancel the print? It cannot be resumed.')) return;
+    answer.textContent = '';
+    try {
+      const res = await fetch('/api/v1/job', {
+        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ action: action }),
+      });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        answer.textContent = 'The printer refused: ' + (body.error || 'HTTP ' + res.status);
+      }
+    } catch (e) {
+      answer.textContent = 'Not sent: ' + e.message;
+    }
+    refresh();
+  }
+  for (const action of actions) document.getElementById(action).addEventListener('click', () => send(action));
+  refresh();
   setInterval(refresh, 2000);
 })();
 )";
 
 struct status_texts {
     std::string state, temperatures, job;
-    std::optional<double> fraction;  // of the active job, 0..1
+    std::optional<double> fraction;    // of the active job, 0..1
+    std::vector<std::string> actions;  // what POST /api/v1/job accepts now: pause, resume, cancel
 };
 
 status_texts current_status(edge_app& app) {
     auto& printer = app.printer();
     const auto job = printer.job_json();
-    status_texts out{common::state_text(printer.state_json()), common::temperatures_text(printer.temperatures_json()),
-                     common::job_text(job), std::nullopt};
+    const auto state = printer.state_json();
+    status_texts out{common::state_text(state), common::temperatures_text(printer.temperatures_json()),
+                     common::job_text(job), std::nullopt, {}};
+    const auto printer_state = common::json_text(state, "state");
+    if (printer_state == "printing") out.actions = {"pause", "cancel"};
+    if (printer_state == "paused") out.actions = {"resume", "cancel"};
+    if (printer_state == "pausing") out.actions = {"cancel"};
     if (out.state.empty()) out.state = "unknown";
     if (out.temperatures.empty()) out.temperatures = "no readings yet";
     if (out.job.empty()) {
@@ -106,7 +137,12 @@ response home_page(route_context& ctx) {
             "<p class=\"camera\"><img id=\"camera\" src=\"/webcam/?action=stream\" alt=\"The printer's camera\"></p>\n";
     body += "<h2>Job</h2>\n<p id=\"job\">" + html_escape(status.job) + "</p>\n<progress id=\"progress\" max=\"1\"";
     body += status.fraction ? " value=\"" + std::to_string(*status.fraction) + "\">" : " hidden>";
-    body += "</progress>\n<h2>Temperatures</h2>\n<p id=\"temperatures\">" + html_escape(status.temperatures) +
+    // Shown by the script, which is what makes them work.
+    body += "</progress>\n<p id=\"controls\"><button type=\"button\" id=\"pause\" hidden>Pause</button> "
+            "<button type=\"button\" id=\"resume\" hidden>Resume</button> "
+            "<button type=\"button\" id=\"cancel\" hidden>Cancel the print</button></p>\n"
+            "<p id=\"answer\" role=\"status\"></p>\n";
+    body += "<h2>Temperatures</h2>\n<p id=\"temperatures\">" + html_escape(status.temperatures) +
             "</p>\n<p class=\"stale\" id=\"stale\" role=\"alert\" hidden></p>\n"
             "<h2>API</h2>\n<ul>"
             "<li><a href=\"/api/v1/state\">/api/v1/state</a>: state, temperatures and job</li>"
@@ -124,6 +160,7 @@ response status_reply(route_context& ctx) {
     const auto status = current_status(ctx.app);
     nlohmann::json out = {{"state", status.state}, {"temperatures", status.temperatures}, {"job", status.job}};
     out["fraction"] = status.fraction ? nlohmann::json(*status.fraction) : nlohmann::json(nullptr);
+    out["actions"] = status.actions;
     return json_response(ctx.req, http::status::ok, out);
 }
 

@@ -1,9 +1,9 @@
 // The printer's home page in a real browser: Debian's Chromium, headless, driven by
 // playwright-core. Starts the real printgate-edge (--demo: the real printgate-sim on a pty and
 // the test camera, a fresh state directory), opens "/", and checks what a person sees: the
-// camera's pictures arrive, and the page's script keeps the texts current (a print started
-// after the page loaded shows up without a reload) with no error and no blocked resource
-// under the page's Content-Security-Policy.
+// camera's pictures arrive, the page's script keeps the texts current (a print started
+// after the page loaded shows up without a reload), its buttons pause, resume and cancel the
+// print, with no error and no blocked resource under the page's Content-Security-Policy.
 //
 //   node edge_home.mjs /path/to/printgate-edge /path/to/printgate-sim
 // Exit 0: passed; 1: failed; 77: skipped (playwright-core or chromium missing).
@@ -118,11 +118,24 @@ try {
   check(await page.locator('#progress').isVisible(), 'the progress bar shows');
   check(/°C/.test(await page.textContent('#temperatures')), 'temperatures are shown');
 
-  const cancel = await fetch(`${base}/api/v1/job`, { method: 'POST', body: '{"action":"cancel"}',
-                                                      headers: { 'Content-Type': 'application/json' } });
-  check(cancel.status === 200, 'the print is cancelled');
+  check(await page.locator('#pause').isVisible() && await page.locator('#cancel').isVisible() &&
+        await page.locator('#resume').isHidden(), 'Pause and Cancel are offered while printing');
+
+  // The page's buttons: pause, resume, then cancel (after the browser's confirmation).
+  await page.click('#pause');
+  await waitFor(async () => (await page.textContent('#state')).startsWith('paused'), 'the page to show paused');
+  check(await page.locator('#resume').isVisible() && await page.locator('#pause').isHidden(), 'Resume replaces Pause');
+  await page.click('#resume');
+  await waitFor(async () => (await page.textContent('#state')).startsWith('printing'), 'the page to show printing again');
+  check(true, 'Resume prints again');
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  await page.click('#cancel');
+  check(asked.startsWith('Cancel the print?'), 'cancelling asks first');
   await waitFor(async () => (await page.textContent('#job')) === 'No print is running.', 'the page to show no job');
   check(await page.locator('#progress').isHidden(), 'the progress bar goes away');
+  check(await page.locator('#cancel').isHidden(), 'no button without a job');
+  check((await page.textContent('#answer')) === '', 'no refusal was shown');
   check(await page.locator('#stale').isHidden(), 'no "does not answer" warning while the edge answers');
   check(problems.length === 0, `no script error or blocked resource (${problems.join('; ')})`);
 

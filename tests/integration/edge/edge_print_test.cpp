@@ -157,6 +157,7 @@ TEST_F(edge_print, home_page_shows_the_printer_and_its_job) {
     EXPECT_EQ(idle.value("state", ""), "operational") << idle;
     EXPECT_EQ(idle.value("job", ""), "No print is running.") << idle;
     EXPECT_TRUE(idle["fraction"].is_null()) << idle;
+    EXPECT_EQ(idle["actions"], nlohmann::json::array()) << idle;
 
     auto script = request(edge.port(), "GET", "/home.js");
     EXPECT_EQ(script.status, 200);
@@ -176,6 +177,7 @@ TEST_F(edge_print, home_page_shows_the_printer_and_its_job) {
     EXPECT_EQ(busy.value("job", "").rfind("long.gcode: ", 0), 0u) << busy;
     EXPECT_GE(busy.value("fraction", -1.0), 0.0);
     EXPECT_LE(busy.value("fraction", 2.0), 1.0);
+    EXPECT_EQ(busy["actions"], nlohmann::json({"pause", "cancel"})) << busy;
     page = request(edge.port(), "GET", "/");
     EXPECT_NE(page.body.find("<p id=\"job\">long.gcode: "), std::string::npos) << page.body;
     EXPECT_NE(page.body.find("<progress id=\"progress\" max=\"1\" value=\""), std::string::npos) << page.body;
