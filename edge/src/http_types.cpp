@@ -2,6 +2,9 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace printgate::edge {
 
 response json_response(const request& req, http::status status, const nlohmann::json& body) {
@@ -59,7 +62,22 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
     return out;
 }
 
+bool has_json_content_type(const request& req) {
+    const auto value = req[http::field::content_type];
+    std::string_view type(value.data(), value.size());
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    constexpr std::string_view json = "application/json";
+    return type.size() == json.size() && std::equal(type.begin(), type.end(), json.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+}
+
 std::optional<nlohmann::json> json_body(const route_context& ctx, std::optional<response>& err) {
+    if (!has_json_content_type(ctx.req)) {
+        err = error_response(ctx.req, http::status::unsupported_media_type, "Content-Type must be application/json");
+        return std::nullopt;
+    }
     auto j = nlohmann::json::parse(ctx.req.body(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         err = error_response(ctx.req, http::status::bad_request, "the body must be a JSON object");

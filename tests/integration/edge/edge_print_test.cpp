@@ -128,8 +128,22 @@ TEST_F(edge_print, malformed_commands_change_nothing) {
                   .value("id", ""),
               "a1");
     EXPECT_EQ(edge.get("/api/v1/history")["jobs"].size(), 0u);
+    // Another site's page can post text/plain to the loopback listener without asking first
+    // (no CORS preflight): a JSON write without the JSON content type is refused.
+    ASSERT_EQ(upload(edge.port(), "/api/v1/files", "small.gcode", gcode_job(20)).status, 201);
+    for (const char* type : {"text/plain", "application/x-www-form-urlencoded", ""}) {
+        auto start = request(edge.port(), "POST", "/api/v1/job", R"({"action":"start","file":"small.gcode"})", type);
+        EXPECT_EQ(start.status, 415) << type << " " << start.body;
+        auto heat = request(edge.port(), "POST", "/api/v1/command",
+                            R"({"type":"temperature_control","action":"set_bed","parameters":{"temperature":45}})", type);
+        EXPECT_EQ(heat.status, 415) << type << " " << heat.body;
+    }
+    EXPECT_EQ(request(edge.port(), "POST", "/api/v1/connection", R"({"action":"disconnect"})", "text/plain").status, 415);
+    EXPECT_EQ(state_name(), "operational");
+    EXPECT_EQ(edge.get("/api/v1/history")["jobs"].size(), 0u);
     auto ok = request(edge.port(), "POST", "/api/v1/command",
-                      R"({"type":"temperature_control","action":"set_bed","parameters":{"temperature":40}})");
+                      R"({"type":"temperature_control","action":"set_bed","parameters":{"temperature":40}})",
+                      "application/json; charset=utf-8");
     EXPECT_EQ(ok.status, 200) << ok.body;
     ASSERT_TRUE(edge.wait_for("/api/v1/temperatures", [](const nlohmann::json& t) {
         return t["heaters"].contains("B") && t["heaters"]["B"]["target"] == 40.0;
