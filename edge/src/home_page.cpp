@@ -1,9 +1,11 @@
 // The printer's home page at "/": what a person who opens the printer's address sees, through
 // the relay or on the LAN, until the web UI exists. It shows the state, the temperatures, the
-// job (with pause, resume and cancel) and the camera, and links to the API. The page works without script; /home.js only
-// refreshes the texts every two seconds from /home/status, which carries them already
-// written (common/status_text.hpp, the same words as the relay's printers page), so the
-// script never formats anything nor puts markup into the page.
+// job (with pause, resume and cancel) and the camera, and links to the API. The page works without script; /home.js
+// only refreshes the texts every two seconds from /home/status, which carries them already written
+// (common/status_text.hpp, the same words as the relay's printers page), so the script never formats anything nor puts
+// markup into the page.
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,7 @@ h1 { margin-bottom: 0.2rem; }
 .camera img { width: 100%; max-width: 640px; background: #ddd; aspect-ratio: 4 / 3; }
 progress { width: 100%; max-width: 640px; height: 1rem; }
 .stale, #answer { color: #a00; }
+nav { font-size: 0.9rem; }
 footer { margin-top: 2rem; font-size: 0.85rem; color: #555; }
 )";
 
@@ -98,8 +101,11 @@ status_texts current_status(edge_app& app) {
     auto& printer = app.printer();
     const auto job = printer.job_json();
     const auto state = printer.state_json();
-    status_texts out{common::state_text(state), common::temperatures_text(printer.temperatures_json()),
-                     common::job_text(job), std::nullopt, {}};
+    status_texts out{common::state_text(state),
+                     common::temperatures_text(printer.temperatures_json()),
+                     common::job_text(job),
+                     std::nullopt,
+                     {}};
     const auto printer_state = common::json_text(state, "state");
     if (printer_state == "printing") out.actions = {"pause", "cancel"};
     if (printer_state == "paused") out.actions = {"resume", "cancel"};
@@ -112,6 +118,26 @@ status_texts current_status(edge_app& app) {
         out.fraction = *f;
     }
     return out;
+}
+
+// Through the relay: links back to its pages on the zone apex, and who is signed in. The
+// relay sets X-Forwarded-Host to the device host the browser asked for (NAME.ZONE[:PORT]) and
+// X-Printgate-User; both count only on a tunnel stream. A host with other characters than
+// a host name and port may have is left out.
+std::string relay_links(const route_context& ctx) {
+    if (!ctx.info.via_tunnel) return {};
+    const auto value = ctx.req["X-Forwarded-Host"];
+    const std::string_view host(value.data(), value.size());
+    const auto dot = host.find('.');
+    const bool plain = !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':';
+    });
+    if (!plain || dot == std::string_view::npos || dot + 1 >= host.size()) return {};
+    const std::string apex = "https://" + std::string(host.substr(dot + 1));
+    std::string out = "<nav><a href=\"" + html_escape(apex) + "/printers\">All printers</a> · <a href=\"" +
+                      html_escape(apex) + "/\">Account</a>";
+    if (!ctx.user.empty()) out += " · signed in as " + html_escape(ctx.user);
+    return out + "</nav>\n";
 }
 
 response with_headers(response res) {
@@ -130,18 +156,20 @@ response home_page(route_context& ctx) {
         name +
         " - printgate</title><link rel=\"icon\" href=\"/favicon.svg\"><link rel=\"stylesheet\" "
         "href=\"/home.css\"><script src=\"/home.js\" defer></script>"
-        "</head><body>\n<h1>" +
-        name + "</h1>\n<p class=\"state\" id=\"state\">" + html_escape(status.state) + "</p>\n";
+        "</head><body>\n" +
+        relay_links(ctx) + "<h1>" + name + "</h1>\n<p class=\"state\" id=\"state\">" + html_escape(status.state) +
+        "</p>\n";
     if (app.camera())
         body +=
             "<p class=\"camera\"><img id=\"camera\" src=\"/webcam/?action=stream\" alt=\"The printer's camera\"></p>\n";
     body += "<h2>Job</h2>\n<p id=\"job\">" + html_escape(status.job) + "</p>\n<progress id=\"progress\" max=\"1\"";
     body += status.fraction ? " value=\"" + std::to_string(*status.fraction) + "\">" : " hidden>";
     // Shown by the script, which is what makes them work.
-    body += "</progress>\n<p id=\"controls\"><button type=\"button\" id=\"pause\" hidden>Pause</button> "
-            "<button type=\"button\" id=\"resume\" hidden>Resume</button> "
-            "<button type=\"button\" id=\"cancel\" hidden>Cancel the print</button></p>\n"
-            "<p id=\"answer\" role=\"status\"></p>\n";
+    body +=
+        "</progress>\n<p id=\"controls\"><button type=\"button\" id=\"pause\" hidden>Pause</button> "
+        "<button type=\"button\" id=\"resume\" hidden>Resume</button> "
+        "<button type=\"button\" id=\"cancel\" hidden>Cancel the print</button></p>\n"
+        "<p id=\"answer\" role=\"status\"></p>\n";
     body += "<h2>Temperatures</h2>\n<p id=\"temperatures\">" + html_escape(status.temperatures) +
             "</p>\n<p class=\"stale\" id=\"stale\" role=\"alert\" hidden></p>\n"
             "<h2>API</h2>\n<ul>"

@@ -178,6 +178,12 @@ TEST_F(edge_print, home_page_shows_the_printer_and_its_job) {
     EXPECT_NE(script.head.find("Content-Type: text/javascript"), std::string::npos) << script.head;
     EXPECT_NE(script.body.find("/home/status"), std::string::npos);
     EXPECT_EQ(request(edge.port(), "GET", "/home.css").status, 200);
+    // Links back to a relay come only from a tunnel stream's headers, never from a client's.
+    auto spoofed = request(edge.port(), "GET", "/", {}, {}, "X-Forwarded-Host: printer1.evil.example\r\nX-Printgate-User: mallory\r\n");
+    EXPECT_EQ(spoofed.status, 200);
+    EXPECT_EQ(spoofed.body.find("<nav>"), std::string::npos) << spoofed.body;
+    EXPECT_EQ(spoofed.body.find("evil"), std::string::npos) << spoofed.body;
+    EXPECT_EQ(spoofed.body.find("mallory"), std::string::npos) << spoofed.body;
     EXPECT_EQ(request(edge.port(), "POST", "/", "{}").status, 405);
     EXPECT_EQ(request(edge.port(), "GET", "/home/other").status, 404);
 

@@ -151,6 +151,11 @@ TEST_F(edge_through_relay, pair_then_run_serves_the_edge_through_the_relay_with_
     EXPECT_NE(through.body.find("OctoPrint"), std::string::npos) << through.body;
     auto printer = owner.get(device("printer1", "/api/v1/state"));
     EXPECT_EQ(printer.status, 200) << printer.body;
+    // The printer's home page links back to the relay's pages, from the host the browser used.
+    auto home = owner.get(device("printer1", "/"));
+    EXPECT_EQ(home.status, 200) << home.body;
+    EXPECT_NE(home.body.find("<a href=\"" + apex("/printers") + "\">All printers</a>"), std::string::npos) << home.body;
+    EXPECT_NE(home.body.find("signed in as jane"), std::string::npos) << home.body;
 
     // The apex has its own certificate name; another zone's name is not covered.
     auto apex = https_get(relay.https_port(), "localhost", ca, "/");
