@@ -1,9 +1,10 @@
 // The printer's home page at "/": what a person who opens the printer's address sees, through
 // the relay or on the LAN, until the web UI exists. It shows the state, the temperatures, the
-// job (with pause, resume and cancel) and the camera, and links to the API. The page works without script; /home.js
-// only refreshes the texts every two seconds from /home/status, which carries them already written
-// (common/status_text.hpp, the same words as the relay's printers page), so the script never formats anything nor puts
-// markup into the page.
+// job (with pause, resume and cancel) and the camera, and links to the API. The page reads
+// without script; /home.js refreshes the texts every two seconds from /home/status, which
+// carries them already written (common/status_text.hpp, the same words as the relay's
+// printers page), so the script formats nothing and never puts markup into the page; it only
+// shows the buttons that apply and sends them.
 #include <algorithm>
 #include <cctype>
 #include <optional>
