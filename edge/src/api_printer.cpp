@@ -57,8 +57,7 @@ std::optional<response> route_printer(route_context& ctx) {
         return json_response(req, http::status::ok, printer.connection_json());
     }
     if (ctx.path == "/api/v1/command" && post) {
-        if (!has_json_content_type(req))
-            return error_response(req, http::status::unsupported_media_type, "Content-Type must be application/json");
+        if (auto refused = refuse_unless_json(req)) return refused;
         auto reply = handle_command_text(ctx.app, req.body(), ctx.user);
         const bool failed = reply.value("type", "") == "error";
         return json_response(req, failed ? http::status::bad_request : http::status::ok, reply);

@@ -1,9 +1,8 @@
 #include "http_types.hpp"
 
-#include <boost/beast/http/field.hpp>
+#include "printgate/edge/multipart_parser.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <boost/beast/http/field.hpp>
 
 namespace printgate::edge {
 
@@ -62,22 +61,15 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
     return out;
 }
 
-bool has_json_content_type(const request& req) {
-    const auto value = req[http::field::content_type];
-    std::string_view type(value.data(), value.size());
-    type = type.substr(0, type.find(';'));
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-    constexpr std::string_view json = "application/json";
-    return type.size() == json.size() && std::equal(type.begin(), type.end(), json.begin(), [](char a, char b) {
-               return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
+std::optional<response> refuse_unless_json(const request& req) {
+    const auto type = req[http::field::content_type];
+    if (is_media_type({type.data(), type.size()}, "application/json")) return std::nullopt;
+    return error_response(req, http::status::unsupported_media_type, "Content-Type must be application/json");
 }
 
 std::optional<nlohmann::json> json_body(const route_context& ctx, std::optional<response>& err) {
-    if (!has_json_content_type(ctx.req)) {
-        err = error_response(ctx.req, http::status::unsupported_media_type, "Content-Type must be application/json");
-        return std::nullopt;
-    }
+    err = refuse_unless_json(ctx.req);
+    if (err) return std::nullopt;
     auto j = nlohmann::json::parse(ctx.req.body(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         err = error_response(ctx.req, http::status::bad_request, "the body must be a JSON object");

@@ -36,10 +36,11 @@ response text_response(const request& req, http::status status, std::string body
 
 std::string percent_decode(std::string_view s);
 std::map<std::string, std::string> parse_query(std::string_view q);
-// Content-Type: application/json (parameters allowed). Required of every JSON write, so that
-// another site's page cannot send one as a "simple" cross-origin request (text/plain, no
-// CORS preflight) to a listener that needs no credentials, such as the loopback one.
-bool has_json_content_type(const request& req);
+// A 415 answer unless the request says Content-Type: application/json (parameters allowed);
+// nullopt when it does. Required of every JSON write, so that another site's page cannot send
+// one as a "simple" cross-origin request (text/plain, no CORS preflight) to a listener that
+// needs no credentials, such as the loopback one.
+std::optional<response> refuse_unless_json(const request& req);
 // The request body as a JSON object (415 without the JSON content type); nullopt (and an
 // error response in `err`) otherwise.
 std::optional<nlohmann::json> json_body(const route_context& ctx, std::optional<response>& err);

@@ -89,9 +89,12 @@ const char* to_string(multipart_error e) {
     return "?";
 }
 
+bool is_media_type(std::string_view content_type, std::string_view type) {
+    return iequals(trim(content_type.substr(0, content_type.find(';'))), type);
+}
+
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
-    auto semi = content_type.find(';');
-    if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data")) return std::nullopt;
+    if (!is_media_type(content_type, "multipart/form-data")) return std::nullopt;
     std::optional<std::string> boundary;
     bool ok = for_each_param(content_type, [&](std::string_view name, const std::string& value) {
         if (iequals(name, "boundary")) boundary = value;

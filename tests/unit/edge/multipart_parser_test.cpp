@@ -148,3 +148,13 @@ TEST(multipart_boundary, from_content_type) {
     EXPECT_FALSE(multipart_boundary("multipart/form-data"));
     EXPECT_FALSE(multipart_boundary("multipart/form-data; boundary=" + std::string(71, 'a')));
 }
+
+TEST(media_type, parameters_blanks_and_case_aside) {
+    EXPECT_TRUE(is_media_type("application/json", "application/json"));
+    EXPECT_TRUE(is_media_type("Application/JSON; charset=utf-8", "application/json"));
+    EXPECT_TRUE(is_media_type(" application/json ;charset=utf-8", "application/json"));
+    EXPECT_FALSE(is_media_type("text/plain", "application/json"));
+    EXPECT_FALSE(is_media_type("application/json-patch+json", "application/json"));
+    EXPECT_FALSE(is_media_type("application/jsonx", "application/json"));
+    EXPECT_FALSE(is_media_type("", "application/json"));
+}

@@ -46,6 +46,9 @@ public:
     virtual bool on_part_end() = 0;
 };
 
+// Whether a Content-Type header names `type` ("application/json; charset=utf-8" names
+// "application/json"): parameters, surrounding blanks and letter case aside.
+bool is_media_type(std::string_view content_type, std::string_view type);
 // The boundary parameter of a Content-Type header ("multipart/form-data; boundary=xyz").
 std::optional<std::string> multipart_boundary(std::string_view content_type);
 
