@@ -100,4 +100,9 @@ std::string job_text(const nlohmann::json& progress) {
     return out;
 }
 
+job_controls job_controls_of(const nlohmann::json& state) {
+    const auto name = json_text(state, "state");
+    return {name == "printing" || name == "pausing" || name == "paused", name == "printing", name == "paused"};
+}
+
 }  // namespace printgate::common

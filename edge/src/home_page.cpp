@@ -107,10 +107,10 @@ status_texts current_status(edge_app& app) {
                      common::job_text(job),
                      std::nullopt,
                      {}};
-    const auto printer_state = common::json_text(state, "state");
-    if (printer_state == "printing") out.actions = {"pause", "cancel"};
-    if (printer_state == "paused") out.actions = {"resume", "cancel"};
-    if (printer_state == "pausing") out.actions = {"cancel"};
+    const auto controls = common::job_controls_of(state);
+    if (controls.pause) out.actions.push_back("pause");
+    if (controls.resume) out.actions.push_back("resume");
+    if (controls.in_job) out.actions.push_back("cancel");
     if (out.state.empty()) out.state = "unknown";
     if (out.temperatures.empty()) out.temperatures = "no readings yet";
     if (out.job.empty()) {

@@ -21,6 +21,8 @@ namespace {
 
 using common::json_member;
 using common::json_text;
+using common::job_controls;
+using common::job_controls_of;
 using common::job_text;
 using common::state_text;
 using common::temperatures_text;
@@ -76,15 +78,12 @@ std::string printer_row(const row_input& in) {
     if (in.control) {
         const auto& status = in.control->status;
         const auto* state_data = json_member(status, "state");
-        if (state_data) {
-            state = state_text(*state_data);
-        }
+        if (state_data) state = state_text(*state_data);
         if (const auto* t = json_member(status, "temperatures")) temperatures = temperatures_text(*t);
-        const auto printer_state = state_data ? json_text(*state_data, "state") : std::string();
+        const auto controls = state_data ? job_controls_of(*state_data) : job_controls{};
         // A job is shown while the printer prints or is paused; the last progress push may
         // still say active for a moment after a cancel.
-        const bool in_job = printer_state == "printing" || printer_state == "pausing" || printer_state == "paused";
-        if (const auto* p = json_member(status, "progress"); p && in_job) job = job_text(*p);
+        if (const auto* p = json_member(status, "progress"); p && controls.in_job) job = job_text(*p);
         event = json_text(in.control->last_event, "event");
         if (in.control->reply_at) {
             const auto& r = in.control->last_reply;
@@ -92,9 +91,9 @@ std::string printer_row(const row_input& in) {
             if (auto why = json_text(r, "message"); !why.empty()) reply += ", " + why;
         }
         if (in.presence.online && state_data) {
-            if (printer_state == "printing") buttons += command_form(name, command_choices[0], in.csrf);
-            if (printer_state == "paused") buttons += command_form(name, command_choices[1], in.csrf);
-            if (in_job) buttons += command_form(name, command_choices[2], in.csrf);
+            if (controls.pause) buttons += command_form(name, command_choices[0], in.csrf);
+            if (controls.resume) buttons += command_form(name, command_choices[1], in.csrf);
+            if (controls.in_job) buttons += command_form(name, command_choices[2], in.csrf);
         }
     }
     std::string row = "<tr id=\"printer-" + html_escape(name) + "\"><td>" +

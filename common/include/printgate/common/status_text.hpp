@@ -31,4 +31,14 @@ std::string temperatures_text(const nlohmann::json& temperatures);
 // "benchy.gcode: 42 %, layer 12 of 80, 1 h 05 min left"; "" when no job is active.
 std::string job_text(const nlohmann::json& progress);
 
+// What a job allows in a printer state (the state object's "state"): a job is on while the
+// printer prints, pauses or is paused, and may then be cancelled; a printing job may be
+// paused, a paused one resumed.
+struct job_controls {
+    bool in_job = false;  // and so may be cancelled
+    bool pause = false;
+    bool resume = false;
+};
+job_controls job_controls_of(const nlohmann::json& state);
+
 }  // namespace printgate::common
