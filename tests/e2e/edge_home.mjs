@@ -7,26 +7,13 @@
 //
 //   node edge_home.mjs /path/to/printgate-edge /path/to/printgate-sim
 // Exit 0: passed; 1: failed; 77: skipped (playwright-core or chromium missing).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check, chromiumOrSkip, start, stop, waiter } from './harness.mjs';
 
 const [edgeBin, simBin] = process.argv.slice(2);
-const chromiumPath = process.env.PRINTGATE_CHROMIUM || '/usr/bin/chromium';
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  skip('playwright-core is not installed: run `npm ci` in tests/e2e');
-}
-if (!existsSync(chromiumPath)) skip(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
+const chromium = await chromiumOrSkip();
 if (!edgeBin || !existsSync(edgeBin) || !simBin || !existsSync(simBin)) {
   console.error('usage: node edge_home.mjs PRINTGATE_EDGE_BIN PRINTGATE_SIM_BIN');
   process.exit(2);
@@ -35,26 +22,8 @@ if (!edgeBin || !existsSync(edgeBin) || !simBin || !existsSync(simBin)) {
 const state = mkdtempSync(join(tmpdir(), 'printgate-e2e-edge-'));
 const config = join(state, 'edge.toml');
 writeFileSync(config, `[demo]\nsim_binary = ${JSON.stringify(simBin)}\nsim_args = ["--home-time", "0.1"]\n`);
-const edge = spawn(edgeBin, ['run', '--demo', '--config', config, '--state-dir', join(state, 'state')],
-                   { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-let err = '';
-edge.stdout.on('data', (d) => { out += d; });
-edge.stderr.on('data', (d) => { err += d; });
-
-async function waitFor(test, what, ms = 60000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const v = await test();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}\n${out}\n${err}`);
-}
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-  console.log(`ok - ${what}`);
-}
+const edge = start(edgeBin, ['run', '--demo', '--config', config, '--state-dir', join(state, 'state')]);
+const waitFor = waiter(edge.output);
 
 // A print of about a minute: many short moves, a layer every 50.
 function gcode() {
@@ -69,18 +38,14 @@ function gcode() {
 let browser;
 let failed = false;
 try {
-  const port = await waitFor(() => out.match(/ready http=127\.0\.0\.1:(\d+)/)?.[1], 'the ready line');
+  const port = await waitFor(() => edge.out().match(/ready http=127\.0\.0\.1:(\d+)/)?.[1], 'the ready line');
   const base = `http://127.0.0.1:${port}`;
   await waitFor(async () => {
     const res = await fetch(`${base}/api/v1/state`);
     return (await res.json()).state?.state === 'operational';
   }, 'the simulated printer to be operational');
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await chromium.launch();
   const page = await browser.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
@@ -148,10 +113,7 @@ try {
   console.error(`FAIL: ${e.message}`);
 } finally {
   if (browser) await browser.close();
-  if (edge.exitCode === null && edge.signalCode === null) {
-    edge.kill('SIGTERM');
-    await new Promise((r) => edge.on('exit', r));
-  }
+  await stop(edge);
   rmSync(state, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -6,27 +6,14 @@
 //
 //   node login_journey.mjs /path/to/printgate-relay
 // Exit 0: passed; 1: failed; 77: skipped (playwright-core or chromium missing).
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check, chromiumOrSkip, start, stop, waiter } from './harness.mjs';
 
 const relayBin = process.argv[2];
-const chromiumPath = process.env.PRINTGATE_CHROMIUM || '/usr/bin/chromium';
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  skip('playwright-core is not installed: run `npm ci` in tests/e2e');
-}
-if (!existsSync(chromiumPath)) skip(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
+const chromium = await chromiumOrSkip();
 if (!relayBin || !existsSync(relayBin)) {
   console.error('usage: node login_journey.mjs PRINTGATE_RELAY_BIN');
   process.exit(2);
@@ -57,25 +44,8 @@ function totp(secret, step) {
 }
 
 const state = mkdtempSync(join(tmpdir(), 'printgate-e2e-'));
-const relay = spawn(relayBin, ['serve', '--demo', '--state-dir', state], { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-let err = '';
-relay.stdout.on('data', (d) => { out += d; });
-relay.stderr.on('data', (d) => { err += d; });
-
-async function waitFor(test, what, ms = 60000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const v = test();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}\n${out}\n${err}`);
-}
-function check(ok, what) {
-  if (!ok) throw new Error(`check failed: ${what}`);
-  console.log(`ok - ${what}`);
-}
+const relay = start(relayBin, ['serve', '--demo', '--state-dir', state]);
+const waitFor = waiter(relay.output);
 // Submits the page's form and waits for the page that answers it.
 async function submit(page, selector = 'button') {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
@@ -84,16 +54,12 @@ async function submit(page, selector = 'button') {
 let browser;
 let failed = false;
 try {
-  const setupLink = await waitFor(() => out.match(/printgate-relay setup (\S+)/)?.[1], 'the set-up link');
-  const port = await waitFor(() => out.match(/https=127\.0\.0\.1:(\d+)/)?.[1], 'the ready line');
+  const setupLink = await waitFor(() => relay.out().match(/printgate-relay setup (\S+)/)?.[1], 'the set-up link');
+  const port = await waitFor(() => relay.out().match(/https=127\.0\.0\.1:(\d+)/)?.[1], 'the ready line');
   const apex = `https://localhost:${port}`;
   const printer = `https://printer1.localhost:${port}`;
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await chromium.launch();
   // The demo certificate comes from the relay's own CA, which this browser does not know.
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
@@ -165,8 +131,7 @@ try {
   }
 } finally {
   if (browser) await browser.close();
-  relay.kill('SIGTERM');
-  await new Promise((r) => relay.on('exit', r));
+  await stop(relay);
   rmSync(state, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
